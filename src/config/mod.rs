@@ -1,0 +1,414 @@
+//! Typed configuration loaded once from the environment and validated at start.
+//! Nothing else in the crate reads environment variables.
+
+mod secret;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+pub use secret::Secret;
+
+/// The `JWT_SECRET` used when none is configured; refused in production.
+pub const DEFAULT_JWT_SECRET: &str = "development-only-secret-change-me";
+
+/// Where the service runs; production turns on every safety check of the config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A configuration problem, always naming the variable at fault.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+/// Every setting of the service.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `APP_ENV`: `development` (default) or `production`.
+    pub app_env: AppEnv,
+    /// `HOST`: address to bind (default 127.0.0.1).
+    pub host: IpAddr,
+    /// `PORT`: port to bind (default 3000; 0 picks a free one).
+    pub port: u16,
+    /// `DATABASE_URL`: SQLite URL (default `sqlite://data/cleanspace.db`).
+    pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS`: reader pool size (default 8).
+    pub database_max_connections: u32,
+    /// `STATIC_DIR`: the only folder served as files (default `static`).
+    pub static_dir: PathBuf,
+    /// `CORS_ORIGIN`: comma-separated allowed origins; empty means same-origin only.
+    pub cors_origins: Vec<String>,
+    /// `TRUST_PROXY`: trust `X-Forwarded-For`/`X-Forwarded-Proto` from one proxy hop.
+    pub trust_proxy: bool,
+    /// `LOG_LEVEL`: a tracing filter such as `info` or `cleanspace=debug`.
+    pub log_level: String,
+    /// `LOG_FORMAT`: `pretty` (default in development) or `json` (default in production).
+    pub log_format: LogFormat,
+    /// `JWT_SECRET`: HS256 key for operator tokens.
+    pub jwt_secret: Secret,
+    /// `ADMIN_PASSWORD`: operator password; in development a random one is generated when unset.
+    pub admin_password: Option<Secret>,
+    /// `METRICS_PUBLIC`: serve aggregate metrics without a token in production.
+    pub metrics_public: bool,
+    /// `RATE_LIMIT_API_PER_SEC`: per-client-IP rate for `/api` (burst twice that).
+    pub rate_limit_api_per_sec: u32,
+    /// `RATE_LIMIT_GENERAL_PER_SEC`: per-client-IP rate for everything else (burst twice that).
+    pub rate_limit_general_per_sec: u32,
+    /// `REQUEST_TIMEOUT_SECS`: a request taking longer is answered 408.
+    pub request_timeout_secs: u64,
+    /// `BUSINESS_TIMEZONE`: IANA zone of the business (default America/New_York).
+    pub business_timezone: Tz,
+    /// `CREWS`: crews working in parallel (default 2).
+    pub crews: u32,
+    /// `CLEANSPACE_CLOCK`: a fixed "now" for evaluations and black-box tests; refused in production.
+    pub fixed_clock: Option<DateTime<Utc>>,
+}
+
+impl Config {
+    /// Loads from the process environment (after `.env`, which `main` loads).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Loads from any lookup function, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let app_env = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") | Some("test") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("must be `development` or `production`, not `{other}`"),
+                ))
+            }
+        };
+        let production = app_env == AppEnv::Production;
+
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None if production => LogFormat::Json,
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("must be `pretty` or `json`, not `{other}`"),
+                ))
+            }
+        };
+
+        let jwt_secret =
+            Secret::new(get("JWT_SECRET").unwrap_or_else(|| DEFAULT_JWT_SECRET.to_owned()));
+        let admin_password = get("ADMIN_PASSWORD").map(Secret::new);
+        let cors_origins: Vec<String> = get("CORS_ORIGIN")
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+                    .filter(|origin| !origin.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let business_timezone: Tz = match get("BUSINESS_TIMEZONE") {
+            None => chrono_tz::America::New_York,
+            Some(name) => name.parse().map_err(|_| {
+                ConfigError::new(
+                    "BUSINESS_TIMEZONE",
+                    format!("`{name}` is not an IANA time zone name"),
+                )
+            })?,
+        };
+        let fixed_clock = match get("CLEANSPACE_CLOCK") {
+            None => None,
+            Some(value) => Some(
+                DateTime::parse_from_rfc3339(&value)
+                    .map_err(|_| {
+                        ConfigError::new("CLEANSPACE_CLOCK", "must be an RFC 3339 date-time")
+                    })?
+                    .with_timezone(&Utc),
+            ),
+        };
+
+        let config = Config {
+            app_env,
+            host: parse_or(
+                &get,
+                "HOST",
+                "127.0.0.1"
+                    .parse()
+                    .map_err(|_| ConfigError::new("HOST", "invalid default"))?,
+            )?,
+            port: parse_or(&get, "PORT", 3000)?,
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/cleanspace.db".to_owned()),
+            database_max_connections: parse_or(&get, "DATABASE_MAX_CONNECTIONS", 8)?,
+            static_dir: PathBuf::from(get("STATIC_DIR").unwrap_or_else(|| "static".to_owned())),
+            cors_origins,
+            trust_proxy: parse_bool(&get, "TRUST_PROXY")?,
+            log_level: get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            jwt_secret,
+            admin_password,
+            metrics_public: parse_bool(&get, "METRICS_PUBLIC")?,
+            rate_limit_api_per_sec: parse_or(&get, "RATE_LIMIT_API_PER_SEC", 10)?,
+            rate_limit_general_per_sec: parse_or(&get, "RATE_LIMIT_GENERAL_PER_SEC", 100)?,
+            request_timeout_secs: parse_or(&get, "REQUEST_TIMEOUT_SECS", 30)?,
+            business_timezone,
+            crews: parse_or(&get, "CREWS", 2)?,
+            fixed_clock,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rules that hold in every environment, and the stricter ones of production.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.rate_limit_api_per_sec == 0 {
+            return Err(ConfigError::new(
+                "RATE_LIMIT_API_PER_SEC",
+                "must be at least 1",
+            ));
+        }
+        if self.rate_limit_general_per_sec == 0 {
+            return Err(ConfigError::new(
+                "RATE_LIMIT_GENERAL_PER_SEC",
+                "must be at least 1",
+            ));
+        }
+        if self.request_timeout_secs == 0 {
+            return Err(ConfigError::new(
+                "REQUEST_TIMEOUT_SECS",
+                "must be at least 1",
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        if !(1..=50).contains(&self.crews) {
+            return Err(ConfigError::new("CREWS", "must be between 1 and 50"));
+        }
+        if !self.database_url.starts_with("sqlite:") {
+            return Err(ConfigError::new("DATABASE_URL", "must be a `sqlite:` URL"));
+        }
+        if self.app_env != AppEnv::Production {
+            return Ok(());
+        }
+        if self.jwt_secret.expose() == DEFAULT_JWT_SECRET {
+            return Err(ConfigError::new(
+                "JWT_SECRET",
+                "must be set to a random value in production (the default is refused)",
+            ));
+        }
+        if self.jwt_secret.expose().len() < 32 {
+            return Err(ConfigError::new(
+                "JWT_SECRET",
+                "must be at least 32 bytes in production",
+            ));
+        }
+        if self.admin_password.is_none() {
+            return Err(ConfigError::new(
+                "ADMIN_PASSWORD",
+                "is required in production",
+            ));
+        }
+        if self.cors_origins.iter().any(|origin| origin == "*") {
+            return Err(ConfigError::new(
+                "CORS_ORIGIN",
+                "a wildcard `*` is refused in production; list the site's origins",
+            ));
+        }
+        if self.fixed_clock.is_some() {
+            return Err(ConfigError::new(
+                "CLEANSPACE_CLOCK",
+                "fixes the time for tests and evaluations and is refused in production",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `APP_ENV=production`.
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    /// Whether read-only aggregate endpoints are open without a token.
+    pub fn aggregates_are_public(&self) -> bool {
+        !self.is_production() || self.metrics_public
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| ConfigError::new(name, format!("`{value}` is not a valid value"))),
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<bool, ConfigError> {
+    match get(name).map(|value| value.to_ascii_lowercase()).as_deref() {
+        None | Some("false") | Some("0") | Some("no") | Some("off") => Ok(false),
+        Some("true") | Some("1") | Some("yes") | Some("on") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            name,
+            format!("must be true or false, not `{other}`"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    const GOOD_SECRET: &str = "0123456789abcdef0123456789abcdef-long";
+
+    #[test]
+    fn defaults_describe_a_local_development_server() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.port, 3000);
+        assert_eq!(config.host.to_string(), "127.0.0.1");
+        assert_eq!(config.database_url, "sqlite://data/cleanspace.db");
+        assert_eq!(config.crews, 2);
+        assert_eq!(config.rate_limit_api_per_sec, 10);
+        assert_eq!(config.business_timezone, chrono_tz::America::New_York);
+        assert!(!config.is_production());
+    }
+
+    #[test]
+    fn production_refuses_the_default_jwt_secret() {
+        let err = load(&[("APP_ENV", "production"), ("ADMIN_PASSWORD", "pw")]).unwrap_err();
+        assert_eq!(err.variable, "JWT_SECRET");
+    }
+
+    #[test]
+    fn production_refuses_a_short_jwt_secret() {
+        let err = load(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "short-secret"),
+            ("ADMIN_PASSWORD", "pw"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "JWT_SECRET");
+        assert!(err.to_string().contains("32 bytes"));
+    }
+
+    #[test]
+    fn production_requires_an_admin_password() {
+        let err = load(&[("APP_ENV", "production"), ("JWT_SECRET", GOOD_SECRET)]).unwrap_err();
+        assert_eq!(err.variable, "ADMIN_PASSWORD");
+    }
+
+    #[test]
+    fn production_refuses_wildcard_cors() {
+        let err = load(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", GOOD_SECRET),
+            ("ADMIN_PASSWORD", "pw"),
+            ("CORS_ORIGIN", "*"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "CORS_ORIGIN");
+    }
+
+    #[test]
+    fn production_refuses_a_fixed_clock() {
+        let err = load(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", GOOD_SECRET),
+            ("ADMIN_PASSWORD", "pw"),
+            ("CLEANSPACE_CLOCK", "2026-12-01T14:00:00Z"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "CLEANSPACE_CLOCK");
+    }
+
+    #[test]
+    fn a_safe_production_config_is_accepted() {
+        let config = load(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", GOOD_SECRET),
+            ("ADMIN_PASSWORD", "pw"),
+            (
+                "CORS_ORIGIN",
+                "https://cleanspace.example, https://www.cleanspace.example/",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.cors_origins,
+            vec![
+                "https://cleanspace.example",
+                "https://www.cleanspace.example"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_number_names_its_variable() {
+        assert_eq!(load(&[("PORT", "eighty")]).unwrap_err().variable, "PORT");
+        assert_eq!(load(&[("CREWS", "0")]).unwrap_err().variable, "CREWS");
+        assert_eq!(
+            load(&[("BUSINESS_TIMEZONE", "Mars/Olympus")])
+                .unwrap_err()
+                .variable,
+            "BUSINESS_TIMEZONE"
+        );
+        assert_eq!(
+            load(&[("TRUST_PROXY", "maybe")]).unwrap_err().variable,
+            "TRUST_PROXY"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! Building and running the application: the only place that wires dependencies.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::auth::TokenKeys;
+use crate::clock::Clock;
+use crate::config::{Config, Secret};
+use crate::http;
+use crate::http::rate_limit::{spawn_pruner, RateLimits};
+use crate::observability::metrics::Metrics;
+use crate::state::AppState;
+use crate::storage::Database;
+
+/// A built application: state plus a bound listener, ready to serve.
+pub struct Application {
+    state: AppState,
+    listener: TcpListener,
+}
+
+impl Application {
+    /// Opens and migrates the database, builds the state and binds the port.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let clock = match config.fixed_clock {
+            Some(at) => Clock::Fixed(at),
+            None => Clock::System,
+        };
+        Self::build_with_clock(config, clock).await
+    }
+
+    /// Like `build` with an explicit clock (tests pass a manual one).
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let state = build_state(config, clock).await?;
+        let address = SocketAddr::new(state.config.host, state.config.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address} (PORT/HOST)"))?;
+        Ok(Self { state, listener })
+    }
+
+    /// The bound port (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// The state, for tests and subcommands that need it.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight
+    /// requests finish, flushes pending writes and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application { state, listener } = self;
+        let pruner = spawn_pruner(state.rate_limits.clone());
+        let router = http::router(state.clone());
+        tracing::info!(
+            address = %listener.local_addr().context("listener address")?,
+            "cleanspace listening"
+        );
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")?;
+        pruner.abort();
+        tracing::info!("shutting down: closing the database");
+        state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Builds the shared state: database (migrated), metrics, auth keys, limiters.
+pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    let db = Database::connect(&config.database_url, config.database_max_connections)
+        .await
+        .with_context(|| "cannot open the database (DATABASE_URL)".to_owned())?;
+    db.migrate().await.context("cannot apply migrations")?;
+    let metrics = Arc::new(Metrics::new().context("metrics registry")?);
+    let admin_password = match &config.admin_password {
+        Some(password) => password.clone(),
+        None => {
+            let generated = generate_password();
+            // Printed once, to the terminal only: it is a secret, so not a log line.
+            println!("No ADMIN_PASSWORD set: operator password for this run is {generated}");
+            Secret::new(generated)
+        }
+    };
+    Ok(AppState {
+        token_keys: Arc::new(TokenKeys::new(config.jwt_secret.expose())),
+        admin_password: Arc::new(admin_password),
+        rate_limits: Arc::new(RateLimits::new(
+            config.rate_limit_api_per_sec,
+            config.rate_limit_general_per_sec,
+        )),
+        config: Arc::new(config),
+        db,
+        metrics,
+        clock,
+        started_at: Instant::now(),
+    })
+}
+
+fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..20)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,430 @@
+//! The HTTP foundation: envelopes, limits, headers, static files, health, metrics.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{error_code, json, spawn_app, spawn_app_with, TestOptions};
+
+#[tokio::test]
+async fn health_reports_the_database_healthy() {
+    let app = spawn_app().await;
+    let response = app.get("/api/health").await;
+    assert_eq!(response.status(), 200);
+    let body = json(response).await;
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["data"]["checks"]["database"]["status"], "healthy");
+    assert!(body["data"]["version"].is_string());
+    assert!(body["data"]["uptimeSeconds"].is_u64());
+    let ready = app.get("/api/health/ready").await;
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn health_is_503_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    assert!(
+        app.dir.path().join("data/cleanspace.db").exists(),
+        "file and folder created"
+    );
+    // Closing the pools makes every query fail, as a lost disk would.
+    app.state.db.reader.close().await;
+    let response = app.get("/api/health").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(json(response).await["status"], "unhealthy");
+    assert_eq!(app.get("/api/health/ready").await.status(), 503);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/api/health", "/api/nope", "/missing.html"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+        assert!(headers.contains_key("x-request-id"), "{path}");
+        assert!(!headers.contains_key("strict-transport-security"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_only_behind_a_trusted_tls_proxy() {
+    let app = spawn_app_with(TestOptions::default().var("TRUST_PROXY", "true")).await;
+    let response = app
+        .client
+        .get(app.url("/api/health"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("strict-transport-security"));
+
+    let untrusted = spawn_app().await;
+    let response = untrusted
+        .client
+        .get(untrusted.url("/api/health"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(!response.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn a_request_id_is_echoed_or_generated() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/health"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "abc-123");
+    let generated = app.get("/api/health").await;
+    assert_eq!(generated.headers()["x-request-id"].len(), 32);
+}
+
+#[tokio::test]
+async fn the_static_site_is_served_but_never_the_database_or_source() {
+    let app = spawn_app().await;
+    let index = app.get("/").await;
+    assert_eq!(index.status(), 200);
+    assert!(index.text().await.unwrap().contains("CleanSpace Pro"));
+    std::fs::write(app.dir.path().join("static/.env"), "SECRET=1").unwrap();
+    for path in [
+        "/data/cleanspace.db",
+        "/Cargo.toml",
+        "/src/main.rs",
+        "/.env",
+        "/.git/config",
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/static/../data/cleanspace.db",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path} must not be served");
+    }
+}
+
+#[tokio::test]
+async fn unknown_api_routes_are_404_in_the_envelope() {
+    let app = spawn_app().await;
+    let response = app.get("/api/does-not-exist").await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(error_code(response).await, "not_found");
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405_in_the_envelope() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .delete(app.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(error_code(response).await, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_in_the_envelope() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"password\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "malformed_json");
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_415_in_the_envelope() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("content-type", "text/plain")
+        .body("password=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert_eq!(error_code(response).await, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn a_missing_field_is_422_naming_it() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json("/api/auth/login", &json!({ "pass": "x" }))
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = json(response).await;
+    assert_eq!(body["error"]["code"], "validation_failed");
+    assert_eq!(body["error"]["field"], "password");
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_413_in_the_envelope() {
+    let app = spawn_app().await;
+    let big = "x".repeat(70 * 1024);
+    let response = app
+        .post_json("/api/auth/login", &json!({ "password": big }))
+        .await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(error_code(response).await, "payload_too_large");
+}
+
+#[tokio::test]
+async fn a_burst_over_the_api_limit_gets_429_with_retry_after() {
+    let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_API_PER_SEC", "5")).await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..15 {
+        let response = app.get("/api/does-not-exist").await;
+        if response.status() == 429 {
+            retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(error_code(response).await, "rate_limited");
+        } else {
+            statuses.push(response.status().as_u16());
+        }
+    }
+    // Burst is twice the rate: 10 pass, then the limiter refuses.
+    assert!(
+        statuses.len() >= 10 && statuses.len() < 15,
+        "passed: {}",
+        statuses.len()
+    );
+    let retry_after: u64 = retry_after.expect("Retry-After header").parse().unwrap();
+    assert!(retry_after >= 1);
+    // Health probes are never throttled.
+    assert_eq!(app.get("/api/health").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_general_limit_applies_to_static_files() {
+    let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_GENERAL_PER_SEC", "2")).await;
+    let mut refused = 0;
+    for _ in 0..8 {
+        if app.get("/").await.status() == 429 {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 3, "refused {refused}");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_matched_route() {
+    let app = spawn_app().await;
+    app.get("/api/health").await;
+    app.get("/api/unknown/42").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("http_requests_total{method=\"GET\",route=\"/api/health\",status=\"200\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"unmatched\""),
+        "unknown paths share one label"
+    );
+    assert!(
+        !text.contains("/api/unknown/42"),
+        "raw paths never become labels"
+    );
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+    assert!(text.contains("http_requests_in_flight"));
+}
+
+#[tokio::test]
+async fn metrics_need_a_token_in_production_unless_public() {
+    let production = TestOptions::default().var("APP_ENV", "production");
+    let app = spawn_app_with(production).await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let token = app.operator_token().await;
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let public = TestOptions::default()
+        .var("APP_ENV", "production")
+        .var("METRICS_PUBLIC", "true");
+    let app = spawn_app_with(public).await;
+    assert_eq!(app.get("/metrics").await.status(), 200);
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origin() {
+    let app =
+        spawn_app_with(TestOptions::default().var("CORS_ORIGIN", "https://cleanspace.example"))
+            .await;
+    let allowed = app
+        .client
+        .get(app.url("/api/health"))
+        .header("origin", "https://cleanspace.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://cleanspace.example"
+    );
+    let other = app
+        .client
+        .get(app.url("/api/health"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!other.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_asked() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_and_names_the_variable() {
+    let binary = env!("CARGO_BIN_EXE_cleanspace");
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            vec![("JWT_SECRET", "short"), ("ADMIN_PASSWORD", "pw")],
+            "JWT_SECRET",
+        ),
+        (vec![("ADMIN_PASSWORD", "pw")], "JWT_SECRET"),
+        (
+            vec![("JWT_SECRET", "0123456789abcdef0123456789abcdef-x")],
+            "ADMIN_PASSWORD",
+        ),
+        (
+            vec![
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef-x"),
+                ("ADMIN_PASSWORD", "pw"),
+                ("CORS_ORIGIN", "*"),
+            ],
+            "CORS_ORIGIN",
+        ),
+    ];
+    for (vars, expected) in cases {
+        let mut command = tokio::process::Command::new(binary);
+        command
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("APP_ENV", "production")
+            .env("PORT", "0");
+        for (name, value) in &vars {
+            command.env(name, value);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(20), command.output())
+            .await
+            .expect("refuses quickly")
+            .unwrap();
+        assert!(!output.status.success(), "must refuse with {vars:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(expected),
+            "stderr names {expected}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_succeeds_on_a_good_setup_and_fails_with_the_reason() {
+    let binary = env!("CARGO_BIN_EXE_cleanspace");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    let run = |extra: Vec<(&'static str, String)>| {
+        let mut command = std::process::Command::new(binary);
+        command
+            .arg("check")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PORT", "0")
+            .env("ADMIN_PASSWORD", "pw");
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let good = run(vec![]);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(dir.path().join("data/cleanspace.db").exists());
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let taken = run(vec![("PORT", port)]);
+    assert!(!taken.status.success());
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("port"));
+
+    let no_static = run(vec![("STATIC_DIR", "nowhere".to_owned())]);
+    assert!(!no_static.status.success());
+    assert!(String::from_utf8_lossy(&no_static.stderr).contains("STATIC_DIR"));
+}
+
+#[tokio::test]
+async fn migrate_applies_the_embedded_migrations() {
+    let binary = env!("CARGO_BIN_EXE_cleanspace");
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(binary)
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}/data/cleanspace.db",
+        dir.path().display()
+    ))
+    .await
+    .unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM services")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(count, 7);
+    let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+}
