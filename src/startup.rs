@@ -9,6 +9,8 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::auth::TokenKeys;
+use crate::booking::calendar::CalendarRules;
+use crate::booking::BookingService;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::http;
@@ -104,7 +106,14 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
             Secret::new(generated)
         }
     };
+    let rules = CalendarRules {
+        tz: config.business_timezone,
+        crews: config.crews,
+        ..CalendarRules::default()
+    };
+    let booking = BookingService::new(db.clone(), clock.clone(), rules);
     Ok(AppState {
+        booking,
         token_keys: Arc::new(TokenKeys::new(config.jwt_secret.expose())),
         admin_password: Arc::new(admin_password),
         rate_limits: Arc::new(RateLimits::new(

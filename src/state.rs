@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::auth::TokenKeys;
+use crate::booking::BookingService;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::http::rate_limit::RateLimits;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub admin_password: Arc<Secret>,
     /// Per-client rate limiters.
     pub rate_limits: Arc<RateLimits>,
+    /// Catalog, quotes, calendar and appointments.
+    pub booking: BookingService,
     /// When the service started, for uptime.
     pub started_at: Instant,
 }

@@ -5,7 +5,7 @@
 mod routes;
 mod token;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 
@@ -49,6 +49,24 @@ impl FromRequestParts<AppState> for Operator {
     }
 }
 
+/// `Option<Operator>`: `None` without an `Authorization` header; a header with a bad
+/// token is still refused, so a typo never silently downgrades an operator.
+impl OptionalFromRequestParts<AppState> for Operator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        if parts.headers.get(header::AUTHORIZATION).is_none() {
+            return Ok(None);
+        }
+        <Operator as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 /// Access to read-only aggregates: open in development or with `METRICS_PUBLIC`,
 /// otherwise an operator token.
 #[derive(Clone, Debug)]
@@ -61,7 +79,7 @@ impl FromRequestParts<AppState> for AggregateReader {
         if state.config.aggregates_are_public() {
             return Ok(AggregateReader);
         }
-        Operator::from_request_parts(parts, state).await?;
+        <Operator as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         Ok(AggregateReader)
     }
 }

@@ -31,6 +31,8 @@ fn api_routes() -> Router<AppState> {
     Router::new()
         .merge(observability::health::routes())
         .merge(crate::auth::routes())
+        .merge(crate::booking::routes())
+        .merge(crate::inquiries::routes())
         .fallback(api_not_found)
 }
 

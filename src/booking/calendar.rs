@@ -1,0 +1,853 @@
+//! Appointment slots: opening hours, the start-time grid, lead time, horizon, crews and
+//! travel buffers, with DST-safe local/UTC conversion. Pure: "now" and the busy jobs are
+//! passed in; reading the clock and the database is the caller's job.
+
+use chrono::{
+    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone,
+    Timelike, Utc, Weekday,
+};
+use chrono_tz::Tz;
+
+/// The business rules slots are checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarRules {
+    /// Business time zone; customers see dates and times in it.
+    pub tz: Tz,
+    /// Crews working in parallel, numbered `1..=crews`.
+    pub crews: u32,
+    /// Start times fall on multiples of this many minutes after midnight.
+    pub grid_minutes: u32,
+    /// Travel time one crew needs between two jobs.
+    pub buffer_minutes: u32,
+    /// How far ahead of "now" a job must start.
+    pub lead_minutes: u32,
+    /// Last bookable local date, in days after today.
+    pub horizon_days: u32,
+}
+
+impl Default for CalendarRules {
+    /// The spec's defaults: New York, 2 crews, 30-minute grid and buffer, 2 h lead, 60 days.
+    fn default() -> Self {
+        CalendarRules {
+            tz: chrono_tz::America::New_York,
+            crews: 2,
+            grid_minutes: 30,
+            buffer_minutes: 30,
+            lead_minutes: 120,
+            horizon_days: 60,
+        }
+    }
+}
+
+/// A job already on a crew's calendar; the buffer is not included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusyJob {
+    /// The crew doing it.
+    pub crew: u32,
+    /// When it starts.
+    pub start: DateTime<Utc>,
+    /// When it ends.
+    pub end: DateTime<Utc>,
+}
+
+/// A bookable start, in local terms for the customer and UTC for storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// Local business date.
+    pub date: NaiveDate,
+    /// Local start time.
+    pub time: NaiveTime,
+    /// Start instant.
+    pub start: DateTime<Utc>,
+    /// End instant (start plus the job's duration).
+    pub end: DateTime<Utc>,
+    /// The lowest-numbered crew free for the whole job plus buffer.
+    pub crew: u32,
+}
+
+impl Slot {
+    /// The local start time as the API shows it, e.g. "09:30".
+    pub fn time_hhmm(&self) -> String {
+        self.time.format("%H:%M").to_string()
+    }
+}
+
+/// Why a start time cannot be booked; messages are written for customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SlotError {
+    /// No opening hours that day.
+    #[error("We are closed that day (we work Monday to Saturday). Please choose another day.")]
+    Closed,
+    /// The time is not on the start grid.
+    #[error("Appointments start on the hour or the half hour, for example 10:00 or 10:30.")]
+    OffGrid,
+    /// The job would start before opening or end after closing.
+    #[error(
+        "That time is outside our opening hours (Mon–Fri 9:00–17:00, Sat 10:00–15:00); \
+         the whole job has to finish by closing time."
+    )]
+    OutsideHours,
+    /// Not enough notice.
+    #[error("That is too soon: please book at least 2 hours ahead.")]
+    TooSoon,
+    /// Beyond the booking horizon.
+    #[error("That is too far ahead: we take bookings up to 60 days in advance.")]
+    TooFar,
+    /// The time has already passed.
+    #[error("That time has already passed. Please choose a later time.")]
+    InPast,
+    /// Every crew is busy then.
+    #[error("That time is already taken. Please choose another time.")]
+    Taken,
+    /// The local time does not exist that day (clocks jump forward).
+    #[error("That time does not exist on that day because the clocks change. Please choose another time.")]
+    InvalidLocalTime,
+}
+
+impl SlotError {
+    /// Stable snake_case code for logs and API details.
+    pub fn code(self) -> &'static str {
+        match self {
+            SlotError::Closed => "closed",
+            SlotError::OffGrid => "off_grid",
+            SlotError::OutsideHours => "outside_hours",
+            SlotError::TooSoon => "too_soon",
+            SlotError::TooFar => "too_far",
+            SlotError::InPast => "in_past",
+            SlotError::Taken => "taken",
+            SlotError::InvalidLocalTime => "invalid_local_time",
+        }
+    }
+}
+
+const fn at(hour: u32) -> NaiveTime {
+    match NaiveTime::from_hms_opt(hour, 0, 0) {
+        Some(time) => time,
+        None => NaiveTime::MIN,
+    }
+}
+
+/// Local opening and closing times: Mon–Fri 09:00–17:00, Sat 10:00–15:00, Sun closed.
+pub fn opening_hours(weekday: Weekday) -> Option<(NaiveTime, NaiveTime)> {
+    match weekday {
+        Weekday::Sun => None,
+        Weekday::Sat => Some((at(10), at(15))),
+        _ => Some((at(9), at(17))),
+    }
+}
+
+/// The instant of a local date and time. A time skipped by a DST jump is an error; a
+/// repeated one resolves to its first occurrence.
+pub fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, SlotError> {
+    tz.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|dt| dt.with_timezone(&Utc))
+        .ok_or(SlotError::InvalidLocalTime)
+}
+
+/// Whether `crew` can take a job from `start` to `end`: every other job of that crew must
+/// be at least `buffer_minutes` away on both sides.
+pub fn crew_is_free(
+    crew: u32,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    buffer_minutes: u32,
+    busy: &[BusyJob],
+) -> bool {
+    let buffer = TimeDelta::minutes(i64::from(buffer_minutes));
+    busy.iter()
+        .filter(|job| job.crew == crew)
+        .all(|job| !(start < job.end + buffer && job.start < end + buffer))
+}
+
+/// Checks one local start time and assigns the lowest-numbered free crew.
+pub fn check_slot(
+    rules: &CalendarRules,
+    date: NaiveDate,
+    time: NaiveTime,
+    duration_min: u32,
+    now: DateTime<Utc>,
+    busy: &[BusyJob],
+) -> Result<Slot, SlotError> {
+    let today = local_today(rules, now);
+    if date < today {
+        return Err(SlotError::InPast);
+    }
+    if date > last_bookable_date(rules, today) {
+        return Err(SlotError::TooFar);
+    }
+    let (open, close) = opening_hours(date.weekday()).ok_or(SlotError::Closed)?;
+    let minute_of_day = time.num_seconds_from_midnight() / 60;
+    if time.second() != 0 || time.nanosecond() != 0 || minute_of_day % grid(rules) != 0 {
+        return Err(SlotError::OffGrid);
+    }
+    if time < open || time >= close {
+        return Err(SlotError::OutsideHours);
+    }
+    let start = local_to_utc(rules.tz, date, time)?;
+    let end = start + TimeDelta::minutes(i64::from(duration_min));
+    // Compare instants, not wall-clock times, so a DST change inside opening hours
+    // neither stretches nor shrinks the working day.
+    let opens = boundary_instant(rules.tz, date.and_time(open), false);
+    let closes = boundary_instant(rules.tz, date.and_time(close), true);
+    if start < opens || end > closes {
+        return Err(SlotError::OutsideHours);
+    }
+    if start < now {
+        return Err(SlotError::InPast);
+    }
+    if start < now + TimeDelta::minutes(i64::from(rules.lead_minutes)) {
+        return Err(SlotError::TooSoon);
+    }
+    (1..=rules.crews)
+        .find(|&crew| crew_is_free(crew, start, end, rules.buffer_minutes, busy))
+        .map(|crew| Slot {
+            date,
+            time,
+            start,
+            end,
+            crew,
+        })
+        .ok_or(SlotError::Taken)
+}
+
+/// Every free start time on a local date, in ascending local time.
+pub fn free_slots(
+    rules: &CalendarRules,
+    date: NaiveDate,
+    duration_min: u32,
+    now: DateTime<Utc>,
+    busy: &[BusyJob],
+) -> Vec<Slot> {
+    grid_times(rules, date)
+        .into_iter()
+        .filter_map(|time| check_slot(rules, date, time, duration_min, now, busy).ok())
+        .collect()
+}
+
+/// Alternatives to offer when a requested time cannot be booked: free slots on the same
+/// day nearest to `time` (ties go to the earlier one; ascending when no time is given),
+/// then the following days in order, up to the horizon, at most `max` in all.
+pub fn nearest_free_slots(
+    rules: &CalendarRules,
+    date: NaiveDate,
+    time: Option<NaiveTime>,
+    duration_min: u32,
+    now: DateTime<Utc>,
+    busy: &[BusyJob],
+    max: usize,
+) -> Vec<Slot> {
+    let mut found = free_slots(rules, date, duration_min, now, busy);
+    if let Some(wanted) = time {
+        found.sort_by_key(|slot| ((slot.time - wanted).num_seconds().abs(), slot.time));
+    }
+    found.truncate(max);
+
+    let today = local_today(rules, now);
+    let last = last_bookable_date(rules, today);
+    let mut day = date.succ_opt().map(|next| next.max(today));
+    while let Some(current) = day {
+        if found.len() >= max || current > last {
+            break;
+        }
+        let room = max - found.len();
+        found.extend(
+            free_slots(rules, current, duration_min, now, busy)
+                .into_iter()
+                .take(room),
+        );
+        day = current.succ_opt();
+    }
+    found
+}
+
+pub fn local_today(rules: &CalendarRules, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&rules.tz).date_naive()
+}
+
+fn last_bookable_date(rules: &CalendarRules, today: NaiveDate) -> NaiveDate {
+    today
+        .checked_add_days(Days::new(u64::from(rules.horizon_days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+fn grid(rules: &CalendarRules) -> u32 {
+    rules.grid_minutes.max(1)
+}
+
+/// Grid times from opening (inclusive) to closing (exclusive) on a local date.
+fn grid_times(rules: &CalendarRules, date: NaiveDate) -> Vec<NaiveTime> {
+    let Some((open, close)) = opening_hours(date.weekday()) else {
+        return Vec::new();
+    };
+    let step = grid(rules);
+    let first = (open.num_seconds_from_midnight() / 60).div_ceil(step) * step;
+    let close_minute = close.num_seconds_from_midnight() / 60;
+    (first..close_minute)
+        .step_by(step as usize)
+        .filter_map(|minute| NaiveTime::from_num_seconds_from_midnight_opt(minute * 60, 0))
+        .collect()
+}
+
+/// The instant of an opening or closing time, taking the widest day: a repeated opening
+/// time resolves to its first occurrence, a repeated closing time to its last. One skipped
+/// by a DST jump moves forward by the length of the gap, as the clocks do.
+fn boundary_instant(tz: Tz, local: NaiveDateTime, closing: bool) -> DateTime<Utc> {
+    let resolved = tz.from_local_datetime(&local);
+    if let Some(dt) = if closing {
+        resolved.latest()
+    } else {
+        resolved.earliest()
+    } {
+        return dt.with_timezone(&Utc);
+    }
+    let before = local - TimeDelta::hours(24);
+    let offset = tz
+        .from_local_datetime(&before)
+        .earliest()
+        .map_or(0, |dt| dt.offset().fix().local_minus_utc());
+    (local - TimeDelta::seconds(i64::from(offset))).and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::SecondsFormat;
+    use chrono_tz::{America, Asia};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn rules_in(tz: Tz) -> CalendarRules {
+        CalendarRules {
+            tz,
+            ..CalendarRules::default()
+        }
+    }
+
+    fn ny() -> CalendarRules {
+        rules_in(America::New_York)
+    }
+
+    /// Job of one crew from local start to local end on 2026-03-10 in New York (EDT).
+    fn busy_tue(crew: u32, from: (u32, u32), to: (u32, u32)) -> BusyJob {
+        let tz = America::New_York;
+        BusyJob {
+            crew,
+            start: local_to_utc(tz, d(2026, 3, 10), t(from.0, from.1)).unwrap(),
+            end: local_to_utc(tz, d(2026, 3, 10), t(to.0, to.1)).unwrap(),
+        }
+    }
+
+    /// Monday 2026-03-09 08:00 in New York.
+    const MONDAY_MORNING: &str = "2026-03-09T12:00:00Z";
+
+    /// "HH:MM=UTC" for 4-hour jobs that day, after checking local and UTC agree.
+    fn golden(tz: Tz, date: NaiveDate, now: &str) -> Vec<String> {
+        let slots = free_slots(&rules_in(tz), date, 240, utc(now), &[]);
+        for slot in &slots {
+            assert_eq!(
+                slot.start.with_timezone(&tz).naive_local(),
+                date.and_time(slot.time)
+            );
+            assert_eq!(slot.end - slot.start, TimeDelta::minutes(240));
+            assert_eq!(slot.crew, 1);
+        }
+        slots
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}={}",
+                    s.time_hhmm(),
+                    s.start.to_rfc3339_opts(SecondsFormat::Secs, true)
+                )
+            })
+            .collect()
+    }
+
+    const MARCH_NOW: &str = "2026-03-01T12:00:00Z";
+    const OCTOBER_NOW: &str = "2026-10-25T12:00:00Z";
+
+    #[test]
+    fn new_york_friday_before_spring_forward_is_on_standard_time() {
+        assert_eq!(
+            golden(America::New_York, d(2026, 3, 6), MARCH_NOW),
+            [
+                "09:00=2026-03-06T14:00:00Z",
+                "09:30=2026-03-06T14:30:00Z",
+                "10:00=2026-03-06T15:00:00Z",
+                "10:30=2026-03-06T15:30:00Z",
+                "11:00=2026-03-06T16:00:00Z",
+                "11:30=2026-03-06T16:30:00Z",
+                "12:00=2026-03-06T17:00:00Z",
+                "12:30=2026-03-06T17:30:00Z",
+                "13:00=2026-03-06T18:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn new_york_saturday_before_spring_forward_opens_at_ten_on_standard_time() {
+        assert_eq!(
+            golden(America::New_York, d(2026, 3, 7), MARCH_NOW),
+            [
+                "10:00=2026-03-07T15:00:00Z",
+                "10:30=2026-03-07T15:30:00Z",
+                "11:00=2026-03-07T16:00:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_spring_forward_sunday_is_closed() {
+        assert!(golden(America::New_York, d(2026, 3, 8), MARCH_NOW).is_empty());
+        let err = check_slot(&ny(), d(2026, 3, 8), t(10, 0), 60, utc(MARCH_NOW), &[]);
+        assert_eq!(err, Err(SlotError::Closed));
+    }
+
+    #[test]
+    fn new_york_monday_after_spring_forward_is_on_daylight_time() {
+        assert_eq!(
+            golden(America::New_York, d(2026, 3, 9), MARCH_NOW),
+            [
+                "09:00=2026-03-09T13:00:00Z",
+                "09:30=2026-03-09T13:30:00Z",
+                "10:00=2026-03-09T14:00:00Z",
+                "10:30=2026-03-09T14:30:00Z",
+                "11:00=2026-03-09T15:00:00Z",
+                "11:30=2026-03-09T15:30:00Z",
+                "12:00=2026-03-09T16:00:00Z",
+                "12:30=2026-03-09T16:30:00Z",
+                "13:00=2026-03-09T17:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn los_angeles_around_spring_forward_moves_from_pst_to_pdt() {
+        assert_eq!(
+            golden(America::Los_Angeles, d(2026, 3, 7), MARCH_NOW),
+            [
+                "10:00=2026-03-07T18:00:00Z",
+                "10:30=2026-03-07T18:30:00Z",
+                "11:00=2026-03-07T19:00:00Z"
+            ]
+        );
+        assert!(golden(America::Los_Angeles, d(2026, 3, 8), MARCH_NOW).is_empty());
+        assert_eq!(
+            golden(America::Los_Angeles, d(2026, 3, 9), MARCH_NOW),
+            [
+                "09:00=2026-03-09T16:00:00Z",
+                "09:30=2026-03-09T16:30:00Z",
+                "10:00=2026-03-09T17:00:00Z",
+                "10:30=2026-03-09T17:30:00Z",
+                "11:00=2026-03-09T18:00:00Z",
+                "11:30=2026-03-09T18:30:00Z",
+                "12:00=2026-03-09T19:00:00Z",
+                "12:30=2026-03-09T19:30:00Z",
+                "13:00=2026-03-09T20:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn new_york_friday_and_saturday_before_fall_back_are_on_daylight_time() {
+        assert_eq!(
+            golden(America::New_York, d(2026, 10, 30), OCTOBER_NOW),
+            [
+                "09:00=2026-10-30T13:00:00Z",
+                "09:30=2026-10-30T13:30:00Z",
+                "10:00=2026-10-30T14:00:00Z",
+                "10:30=2026-10-30T14:30:00Z",
+                "11:00=2026-10-30T15:00:00Z",
+                "11:30=2026-10-30T15:30:00Z",
+                "12:00=2026-10-30T16:00:00Z",
+                "12:30=2026-10-30T16:30:00Z",
+                "13:00=2026-10-30T17:00:00Z",
+            ]
+        );
+        assert_eq!(
+            golden(America::New_York, d(2026, 10, 31), OCTOBER_NOW),
+            [
+                "10:00=2026-10-31T14:00:00Z",
+                "10:30=2026-10-31T14:30:00Z",
+                "11:00=2026-10-31T15:00:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_fall_back_sunday_is_closed() {
+        assert!(golden(America::New_York, d(2026, 11, 1), OCTOBER_NOW).is_empty());
+        assert!(golden(America::Los_Angeles, d(2026, 11, 1), OCTOBER_NOW).is_empty());
+    }
+
+    #[test]
+    fn new_york_monday_after_fall_back_is_on_standard_time() {
+        assert_eq!(
+            golden(America::New_York, d(2026, 11, 2), OCTOBER_NOW),
+            [
+                "09:00=2026-11-02T14:00:00Z",
+                "09:30=2026-11-02T14:30:00Z",
+                "10:00=2026-11-02T15:00:00Z",
+                "10:30=2026-11-02T15:30:00Z",
+                "11:00=2026-11-02T16:00:00Z",
+                "11:30=2026-11-02T16:30:00Z",
+                "12:00=2026-11-02T17:00:00Z",
+                "12:30=2026-11-02T17:30:00Z",
+                "13:00=2026-11-02T18:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn los_angeles_around_fall_back_moves_from_pdt_to_pst() {
+        assert_eq!(
+            golden(America::Los_Angeles, d(2026, 10, 31), OCTOBER_NOW),
+            [
+                "10:00=2026-10-31T17:00:00Z",
+                "10:30=2026-10-31T17:30:00Z",
+                "11:00=2026-10-31T18:00:00Z"
+            ]
+        );
+        assert_eq!(
+            golden(America::Los_Angeles, d(2026, 11, 2), OCTOBER_NOW),
+            [
+                "09:00=2026-11-02T17:00:00Z",
+                "09:30=2026-11-02T17:30:00Z",
+                "10:00=2026-11-02T18:00:00Z",
+                "10:30=2026-11-02T18:30:00Z",
+                "11:00=2026-11-02T19:00:00Z",
+                "11:30=2026-11-02T19:30:00Z",
+                "12:00=2026-11-02T20:00:00Z",
+                "12:30=2026-11-02T20:30:00Z",
+                "13:00=2026-11-02T21:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn zones_without_dst_keep_one_offset_all_year() {
+        let tokyo = [
+            "09:00=2026-03-09T00:00:00Z",
+            "09:30=2026-03-09T00:30:00Z",
+            "10:00=2026-03-09T01:00:00Z",
+            "10:30=2026-03-09T01:30:00Z",
+            "11:00=2026-03-09T02:00:00Z",
+            "11:30=2026-03-09T02:30:00Z",
+            "12:00=2026-03-09T03:00:00Z",
+            "12:30=2026-03-09T03:30:00Z",
+            "13:00=2026-03-09T04:00:00Z",
+        ];
+        assert_eq!(golden(Asia::Tokyo, d(2026, 3, 9), MARCH_NOW), tokyo);
+        let phoenix_march = golden(America::Phoenix, d(2026, 3, 9), MARCH_NOW);
+        let phoenix_november = golden(America::Phoenix, d(2026, 11, 2), OCTOBER_NOW);
+        assert_eq!(
+            phoenix_march.first().map(String::as_str),
+            Some("09:00=2026-03-09T16:00:00Z")
+        );
+        assert_eq!(
+            phoenix_november.first().map(String::as_str),
+            Some("09:00=2026-11-02T16:00:00Z")
+        );
+        assert_eq!(
+            phoenix_november.last().map(String::as_str),
+            Some("13:00=2026-11-02T20:00:00Z")
+        );
+        assert_eq!(phoenix_march.len(), 9);
+    }
+
+    #[test]
+    fn a_skipped_local_time_is_invalid_and_a_repeated_one_takes_the_first_instant() {
+        let tz = America::New_York;
+        assert_eq!(
+            local_to_utc(tz, d(2026, 3, 8), t(2, 30)),
+            Err(SlotError::InvalidLocalTime)
+        );
+        assert_eq!(
+            local_to_utc(tz, d(2026, 3, 8), t(3, 0)),
+            Ok(utc("2026-03-08T07:00:00Z"))
+        );
+        assert_eq!(
+            local_to_utc(tz, d(2026, 11, 1), t(1, 30)),
+            Ok(utc("2026-11-01T05:30:00Z"))
+        );
+        assert_eq!(
+            local_to_utc(tz, d(2026, 11, 1), t(2, 0)),
+            Ok(utc("2026-11-01T07:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn day_boundaries_inside_a_dst_change_keep_the_whole_working_day() {
+        let tz = America::New_York;
+        let at = |day, h, m| d(2026, 11, day).and_time(t(h, m));
+        assert_eq!(
+            boundary_instant(tz, at(1, 1, 30), false),
+            utc("2026-11-01T05:30:00Z")
+        );
+        assert_eq!(
+            boundary_instant(tz, at(1, 1, 30), true),
+            utc("2026-11-01T06:30:00Z")
+        );
+        let gap = d(2026, 3, 8).and_time(t(2, 30));
+        assert_eq!(boundary_instant(tz, gap, true), utc("2026-03-08T07:30:00Z"));
+    }
+
+    #[test]
+    fn nearest_slots_across_the_fall_back_weekend_keep_their_local_times() {
+        let slots = nearest_free_slots(
+            &ny(),
+            d(2026, 10, 31),
+            Some(t(14, 0)),
+            240,
+            utc(OCTOBER_NOW),
+            &[],
+            5,
+        );
+        let got: Vec<String> = slots
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}={}",
+                    s.date,
+                    s.time_hhmm(),
+                    s.start.to_rfc3339_opts(SecondsFormat::Secs, true)
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "2026-10-31 11:00=2026-10-31T15:00:00Z",
+                "2026-10-31 10:30=2026-10-31T14:30:00Z",
+                "2026-10-31 10:00=2026-10-31T14:00:00Z",
+                "2026-11-02 09:00=2026-11-02T14:00:00Z",
+                "2026-11-02 09:30=2026-11-02T14:30:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_crew_needs_a_buffer_after_its_last_job() {
+        let rules = CalendarRules { crews: 1, ..ny() };
+        let busy = [busy_tue(1, (9, 0), (11, 0))];
+        let now = utc(MONDAY_MORNING);
+        assert_eq!(
+            check_slot(&rules, d(2026, 3, 10), t(11, 0), 60, now, &busy),
+            Err(SlotError::Taken)
+        );
+        assert_eq!(
+            check_slot(&rules, d(2026, 3, 10), t(11, 30), 60, now, &busy).map(|s| s.crew),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn a_crew_needs_a_buffer_before_its_next_job() {
+        let rules = CalendarRules { crews: 1, ..ny() };
+        let busy = [busy_tue(1, (13, 0), (15, 0))];
+        let now = utc(MONDAY_MORNING);
+        assert!(check_slot(&rules, d(2026, 3, 10), t(10, 30), 120, now, &busy).is_ok());
+        assert_eq!(
+            check_slot(&rules, d(2026, 3, 10), t(11, 0), 120, now, &busy),
+            Err(SlotError::Taken)
+        );
+    }
+
+    #[test]
+    fn crew_is_free_exactly_at_the_end_of_the_buffer() {
+        let busy = [busy_tue(1, (9, 0), (11, 0))];
+        let start = |h, m| local_to_utc(America::New_York, d(2026, 3, 10), t(h, m)).unwrap();
+        assert!(crew_is_free(1, start(11, 30), start(12, 30), 30, &busy));
+        assert!(!crew_is_free(1, start(11, 29), start(12, 30), 30, &busy));
+        assert!(!crew_is_free(1, start(7, 0), start(8, 31), 30, &busy));
+        assert!(crew_is_free(1, start(7, 0), start(8, 30), 30, &busy));
+        assert!(crew_is_free(2, start(9, 0), start(11, 0), 30, &busy));
+        assert!(crew_is_free(1, start(11, 0), start(12, 0), 0, &busy));
+    }
+
+    #[test]
+    fn the_lowest_numbered_free_crew_gets_the_job() {
+        let now = utc(MONDAY_MORNING);
+        let first_busy = [busy_tue(1, (9, 0), (11, 0))];
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(9, 0), 60, now, &first_busy).map(|s| s.crew),
+            Ok(2)
+        );
+        let second_busy = [busy_tue(2, (9, 0), (11, 0))];
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(9, 0), 60, now, &second_busy).map(|s| s.crew),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn a_slot_taken_by_both_crews_is_refused_and_not_offered() {
+        let now = utc(MONDAY_MORNING);
+        let busy = [busy_tue(1, (9, 0), (11, 0)), busy_tue(2, (9, 0), (11, 0))];
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(10, 0), 60, now, &busy),
+            Err(SlotError::Taken)
+        );
+        let free = free_slots(&ny(), d(2026, 3, 10), 60, now, &busy);
+        assert_eq!(free.first().map(|s| s.time), Some(t(11, 30)));
+        assert_eq!(free.last().map(|s| s.time), Some(t(16, 0)));
+        assert_eq!(free.len(), 10);
+    }
+
+    #[test]
+    fn a_job_needs_two_hours_notice() {
+        let now = utc("2026-03-10T12:00:00Z"); // Tuesday 08:00 local
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(9, 30), 60, now, &[]),
+            Err(SlotError::TooSoon)
+        );
+        assert!(check_slot(&ny(), d(2026, 3, 10), t(10, 0), 60, now, &[]).is_ok());
+        let free = free_slots(&ny(), d(2026, 3, 10), 60, now, &[]);
+        assert_eq!(free.first().map(|s| s.time), Some(t(10, 0)));
+    }
+
+    #[test]
+    fn a_time_already_gone_is_in_the_past() {
+        let now = utc("2026-03-10T16:00:00Z"); // Tuesday 12:00 local
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(10, 0), 60, now, &[]),
+            Err(SlotError::InPast)
+        );
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 9), t(10, 0), 60, now, &[]),
+            Err(SlotError::InPast)
+        );
+    }
+
+    #[test]
+    fn bookings_open_up_to_sixty_days_ahead() {
+        let now = utc(MONDAY_MORNING);
+        assert!(check_slot(&ny(), d(2026, 5, 8), t(9, 0), 60, now, &[]).is_ok());
+        assert_eq!(
+            check_slot(&ny(), d(2026, 5, 9), t(10, 0), 60, now, &[]),
+            Err(SlotError::TooFar)
+        );
+        assert!(free_slots(&ny(), d(2026, 5, 9), 60, now, &[]).is_empty());
+    }
+
+    #[test]
+    fn sunday_is_closed() {
+        let now = utc(MONDAY_MORNING);
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 15), t(10, 0), 60, now, &[]),
+            Err(SlotError::Closed)
+        );
+        assert!(free_slots(&ny(), d(2026, 3, 15), 60, now, &[]).is_empty());
+        assert_eq!(opening_hours(Weekday::Sun), None);
+    }
+
+    #[test]
+    fn saturday_runs_from_ten_to_three() {
+        let now = utc(MONDAY_MORNING);
+        let sat = d(2026, 3, 14);
+        assert_eq!(
+            check_slot(&ny(), sat, t(9, 30), 60, now, &[]),
+            Err(SlotError::OutsideHours)
+        );
+        assert!(check_slot(&ny(), sat, t(13, 0), 120, now, &[]).is_ok());
+        assert_eq!(
+            check_slot(&ny(), sat, t(13, 30), 120, now, &[]),
+            Err(SlotError::OutsideHours)
+        );
+        assert_eq!(
+            check_slot(&ny(), sat, t(15, 0), 30, now, &[]),
+            Err(SlotError::OutsideHours)
+        );
+        let times: Vec<_> = free_slots(&ny(), sat, 120, now, &[])
+            .iter()
+            .map(Slot::time_hhmm)
+            .collect();
+        assert_eq!(
+            times,
+            ["10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00"]
+        );
+    }
+
+    #[test]
+    fn a_job_ending_after_closing_is_refused() {
+        let now = utc(MONDAY_MORNING);
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(15, 30), 120, now, &[]),
+            Err(SlotError::OutsideHours)
+        );
+        assert!(check_slot(&ny(), d(2026, 3, 10), t(15, 0), 120, now, &[]).is_ok());
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(8, 30), 30, now, &[]),
+            Err(SlotError::OutsideHours)
+        );
+    }
+
+    #[test]
+    fn a_job_longer_than_the_day_has_no_slots() {
+        let now = utc(MONDAY_MORNING);
+        assert!(free_slots(&ny(), d(2026, 3, 10), 540, now, &[]).is_empty());
+        assert_eq!(free_slots(&ny(), d(2026, 3, 10), 480, now, &[]).len(), 1);
+    }
+
+    #[test]
+    fn start_times_must_be_on_the_half_hour_grid() {
+        let now = utc(MONDAY_MORNING);
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), t(9, 15), 60, now, &[]),
+            Err(SlotError::OffGrid)
+        );
+        let with_seconds = NaiveTime::from_hms_opt(9, 0, 30).unwrap();
+        assert_eq!(
+            check_slot(&ny(), d(2026, 3, 10), with_seconds, 60, now, &[]),
+            Err(SlotError::OffGrid)
+        );
+    }
+
+    #[test]
+    fn nearest_slots_on_the_same_day_come_by_distance_then_earlier_first() {
+        let now = utc(MONDAY_MORNING);
+        let busy = [
+            busy_tue(1, (10, 30), (11, 30)),
+            busy_tue(2, (10, 30), (11, 30)),
+        ];
+        let slots = nearest_free_slots(&ny(), d(2026, 3, 10), Some(t(11, 0)), 60, now, &busy, 4);
+        let times: Vec<_> = slots.iter().map(Slot::time_hhmm).collect();
+        assert_eq!(times, ["12:00", "12:30", "09:00", "13:00"]);
+    }
+
+    #[test]
+    fn nearest_slots_move_on_from_a_closed_day_and_stop_at_the_horizon() {
+        let now = utc(MONDAY_MORNING);
+        let slots = nearest_free_slots(&ny(), d(2026, 3, 15), Some(t(10, 0)), 480, now, &[], 3);
+        let got: Vec<_> = slots.iter().map(|s| (s.date, s.time)).collect();
+        assert_eq!(
+            got,
+            [
+                (d(2026, 3, 16), t(9, 0)),
+                (d(2026, 3, 17), t(9, 0)),
+                (d(2026, 3, 18), t(9, 0))
+            ]
+        );
+        let last_day = nearest_free_slots(&ny(), d(2026, 5, 8), None, 480, now, &[], 3);
+        assert_eq!(last_day.len(), 1);
+        assert!(nearest_free_slots(&ny(), d(2026, 3, 10), None, 60, now, &[], 0).is_empty());
+    }
+
+    #[test]
+    fn slot_errors_read_well_for_customers() {
+        assert!(SlotError::Taken.to_string().contains("already taken"));
+        assert!(SlotError::Closed.to_string().contains("closed"));
+        assert_eq!(SlotError::InvalidLocalTime.code(), "invalid_local_time");
+    }
+}

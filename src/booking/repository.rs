@@ -1,0 +1,438 @@
+//! SQL for the catalog, appointments and idempotency keys. It writes what it is given;
+//! the rules live in `service`.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+use super::appointment::Appointment;
+use super::calendar::BusyJob;
+use super::pricing::{AddOn, Money, ServiceCode};
+use super::status::AppointmentStatus;
+
+/// Formats an instant the way it is stored: `YYYY-MM-DDTHH:MM:SSZ` (sorts as text).
+pub fn db_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn decode<T, E: std::error::Error + Send + Sync + 'static>(
+    r: Result<T, E>,
+) -> Result<T, sqlx::Error> {
+    r.map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A catalog entry as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct ServiceRow {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub hourly_rate_cents: i64,
+    pub duration_rule: String,
+    pub active: bool,
+    pub updated_at: String,
+}
+
+/// The whole catalog, in display order.
+pub async fn list_services(db: impl SqliteExecutor<'_>) -> Result<Vec<ServiceRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT code, name, description, hourly_rate_cents, duration_rule, active, updated_at
+         FROM services ORDER BY sort_order",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One catalog entry.
+pub async fn find_service(
+    db: impl SqliteExecutor<'_>,
+    code: ServiceCode,
+) -> Result<Option<ServiceRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT code, name, description, hourly_rate_cents, duration_rule, active, updated_at
+         FROM services WHERE code = ?",
+    )
+    .bind(code.as_str())
+    .fetch_optional(db)
+    .await
+}
+
+/// Changes an entry; `None` keeps the current value.
+pub async fn update_service(
+    db: impl SqliteExecutor<'_>,
+    code: ServiceCode,
+    name: Option<&str>,
+    description: Option<&str>,
+    hourly_rate_cents: Option<i64>,
+    active: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE services SET
+            name = COALESCE(?, name),
+            description = COALESCE(?, description),
+            hourly_rate_cents = COALESCE(?, hourly_rate_cents),
+            active = COALESCE(?, active),
+            updated_at = ?
+         WHERE code = ?",
+    )
+    .bind(name)
+    .bind(description)
+    .bind(hourly_rate_cents)
+    .bind(active)
+    .bind(db_time(now))
+    .bind(code.as_str())
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Active jobs overlapping `[from, to)` (callers widen the window by the buffer).
+pub async fn busy_jobs(
+    db: impl SqliteExecutor<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    excluding_reference: Option<&str>,
+) -> Result<Vec<BusyJob>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT crew, start_at, end_at FROM appointments
+         WHERE status IN ('scheduled', 'confirmed') AND start_at < ? AND end_at > ?
+           AND reference <> COALESCE(?, '')",
+    )
+    .bind(db_time(to))
+    .bind(db_time(from))
+    .bind(excluding_reference)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(crew, start, end)| {
+            Ok(BusyJob {
+                crew: decode(u32::try_from(crew))?,
+                start: parse_time(&start)?,
+                end: parse_time(&end)?,
+            })
+        })
+        .collect()
+}
+
+#[derive(FromRow)]
+struct AppointmentRow {
+    id: i64,
+    reference: String,
+    customer_name: String,
+    phone: String,
+    email: Option<String>,
+    address: String,
+    service_code: String,
+    square_feet: Option<i64>,
+    frequency: String,
+    add_ons: String,
+    local_date: String,
+    local_time: String,
+    start_at: String,
+    end_at: String,
+    duration_minutes: i64,
+    crew: i64,
+    price_cents: i64,
+    status: String,
+    cancel_reason: Option<String>,
+    notes: Option<String>,
+    source: String,
+    created_at: String,
+    updated_at: String,
+}
+
+const APPOINTMENT_COLUMNS: &str = "id, reference, customer_name, phone, email, address, service_code, \
+    square_feet, frequency, add_ons, local_date, local_time, start_at, end_at, duration_minutes, crew, \
+    price_cents, status, cancel_reason, notes, source, created_at, updated_at";
+
+impl AppointmentRow {
+    fn into_appointment(self, timezone: &str) -> Result<Appointment, sqlx::Error> {
+        let service: ServiceCode = decode(self.service_code.parse())?;
+        let add_on_codes: Vec<String> = decode(serde_json::from_str(&self.add_ons))?;
+        let add_ons = add_on_codes
+            .iter()
+            .map(|code| decode(code.parse::<AddOn>()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Appointment {
+            id: self.id,
+            reference: self.reference,
+            status: decode(
+                self.status
+                    .parse::<AppointmentStatus>()
+                    .map_err(std::io::Error::other),
+            )?,
+            service_type: service,
+            service_name: service.display_name(),
+            square_feet: self.square_feet.and_then(|v| u32::try_from(v).ok()),
+            frequency: decode(self.frequency.parse())?,
+            add_ons,
+            date: decode(NaiveDate::parse_from_str(&self.local_date, "%Y-%m-%d"))?,
+            time: decode(NaiveTime::parse_from_str(&self.local_time, "%H:%M"))?,
+            timezone: timezone.to_owned(),
+            start_at: parse_time(&self.start_at)?,
+            end_at: parse_time(&self.end_at)?,
+            duration_minutes: decode(u32::try_from(self.duration_minutes))?,
+            crew: decode(u32::try_from(self.crew))?,
+            price: Money(self.price_cents),
+            name: self.customer_name,
+            phone: self.phone,
+            email: self.email,
+            address: self.address,
+            notes: self.notes,
+            cancel_reason: self.cancel_reason,
+            source: self.source,
+            created_at: parse_time(&self.created_at)?,
+            updated_at: parse_time(&self.updated_at)?,
+        })
+    }
+}
+
+/// Everything needed to insert a booking.
+#[derive(Debug, Clone)]
+pub struct NewAppointment<'a> {
+    pub reference: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub email: Option<&'a str>,
+    pub address: &'a str,
+    pub service: ServiceCode,
+    pub square_feet: Option<u32>,
+    pub frequency: &'a str,
+    pub add_ons: &'a [AddOn],
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub duration_minutes: u32,
+    pub crew: u32,
+    pub price_cents: i64,
+    pub notes: Option<&'a str>,
+    pub source: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts a booking with status `scheduled`.
+pub async fn insert_appointment(
+    conn: &mut SqliteConnection,
+    new: &NewAppointment<'_>,
+) -> Result<(), sqlx::Error> {
+    let add_ons: Vec<&str> = new.add_ons.iter().map(|a| a.as_str()).collect();
+    let add_ons = decode(serde_json::to_string(&add_ons))?;
+    sqlx::query(
+        "INSERT INTO appointments (reference, customer_name, phone, email, address, service_code,
+            square_feet, frequency, add_ons, local_date, local_time, start_at, end_at,
+            duration_minutes, crew, price_cents, status, notes, source, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)",
+    )
+    .bind(new.reference)
+    .bind(new.name)
+    .bind(new.phone)
+    .bind(new.email)
+    .bind(new.address)
+    .bind(new.service.as_str())
+    .bind(new.square_feet)
+    .bind(new.frequency)
+    .bind(add_ons)
+    .bind(new.date.format("%Y-%m-%d").to_string())
+    .bind(new.time.format("%H:%M").to_string())
+    .bind(db_time(new.start))
+    .bind(db_time(new.end))
+    .bind(new.duration_minutes)
+    .bind(new.crew)
+    .bind(new.price_cents)
+    .bind(new.notes)
+    .bind(new.source)
+    .bind(db_time(new.now))
+    .bind(db_time(new.now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One booking by reference.
+pub async fn find_appointment(
+    db: impl SqliteExecutor<'_>,
+    reference: &str,
+    timezone: &str,
+) -> Result<Option<Appointment>, sqlx::Error> {
+    let row: Option<AppointmentRow> = sqlx::query_as(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE reference = ?"
+    ))
+    .bind(reference)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| r.into_appointment(timezone)).transpose()
+}
+
+/// Moves a booking to a new slot, with a new price.
+#[expect(clippy::too_many_arguments, reason = "one column each, all required")]
+pub async fn update_schedule(
+    conn: &mut SqliteConnection,
+    reference: &str,
+    date: NaiveDate,
+    time: NaiveTime,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    crew: u32,
+    price_cents: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE appointments SET local_date = ?, local_time = ?, start_at = ?, end_at = ?, crew = ?,
+            price_cents = ?, updated_at = ? WHERE reference = ?",
+    )
+    .bind(date.format("%Y-%m-%d").to_string())
+    .bind(time.format("%H:%M").to_string())
+    .bind(db_time(start))
+    .bind(db_time(end))
+    .bind(crew)
+    .bind(price_cents)
+    .bind(db_time(now))
+    .bind(reference)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the status (and the cancellation reason when given).
+pub async fn update_status(
+    conn: &mut SqliteConnection,
+    reference: &str,
+    status: AppointmentStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE appointments SET status = ?, cancel_reason = COALESCE(?, cancel_reason), updated_at = ?
+         WHERE reference = ?",
+    )
+    .bind(status.as_str())
+    .bind(reason)
+    .bind(db_time(now))
+    .bind(reference)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Operator list filters; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentFilter {
+    pub status: Option<AppointmentStatus>,
+    pub service: Option<ServiceCode>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Matches the reference or the customer's name.
+    pub search: Option<String>,
+}
+
+/// A page of appointments and the total matching the filter.
+pub async fn list_appointments(
+    db: &sqlx::SqlitePool,
+    filter: &AppointmentFilter,
+    limit: u32,
+    offset: u32,
+    timezone: &str,
+) -> Result<(Vec<Appointment>, i64), sqlx::Error> {
+    const WHERE: &str = "WHERE (?1 IS NULL OR status = ?1)
+          AND (?2 IS NULL OR service_code = ?2)
+          AND (?3 IS NULL OR local_date >= ?3)
+          AND (?4 IS NULL OR local_date <= ?4)
+          AND (?5 IS NULL OR reference LIKE ?5 OR customer_name LIKE ?5)";
+    let search = filter.search.as_ref().map(|s| {
+        let escaped = s.replace(['%', '_'], "");
+        format!("%{escaped}%")
+    });
+    let status = filter.status.map(|s| s.as_str());
+    let service = filter.service.map(|s| s.as_str());
+    let from = filter.from.map(|d| d.format("%Y-%m-%d").to_string());
+    let to = filter.to.map(|d| d.format("%Y-%m-%d").to_string());
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM appointments {WHERE}"))
+        .bind(status)
+        .bind(service)
+        .bind(&from)
+        .bind(&to)
+        .bind(&search)
+        .fetch_one(db)
+        .await?;
+    let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments {WHERE}
+         ORDER BY local_date, local_time, id LIMIT ?6 OFFSET ?7"
+    ))
+    .bind(status)
+    .bind(service)
+    .bind(&from)
+    .bind(&to)
+    .bind(&search)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| r.into_appointment(timezone))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((items, total))
+}
+
+/// The stored outcome of the first request made with an idempotency key.
+#[derive(Debug, Clone, FromRow)]
+pub struct StoredOutcome {
+    pub request_hash: String,
+    pub status_code: i64,
+    pub reference: Option<String>,
+}
+
+/// The outcome first given for `key`, if any.
+pub async fn find_idempotent_outcome(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> Result<Option<StoredOutcome>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT request_hash, status_code, reference FROM idempotency_keys WHERE key = ?",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Remembers the outcome given for `key`.
+pub async fn store_idempotent_outcome(
+    conn: &mut SqliteConnection,
+    key: &str,
+    request_hash: &str,
+    status_code: u16,
+    reference: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (key, request_hash, status_code, reference, created_at)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(key)
+    .bind(request_hash)
+    .bind(status_code)
+    .bind(reference)
+    .bind(db_time(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// True when a database error is the overlap trigger or a uniqueness violation on the
+/// reference, i.e. a conflict rather than a failure.
+pub fn is_slot_conflict(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.message().contains("slot_unavailable"))
+}
+
+/// True when a database error is a duplicate reference.
+pub fn is_duplicate_reference(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if db.is_unique_violation() && db.message().contains("reference"))
+}

@@ -1,0 +1,585 @@
+//! Booking rules over storage: quotes with catalog rates, availability, booking inside
+//! one write transaction that re-checks the calendar, idempotent replays, the
+//! customer's lookup/reschedule/cancel and the operator's status changes. The REST
+//! handlers and the chat agent both call these functions; there is no other path.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::appointment::{Appointment, BookingSource};
+use super::calendar::{self, BusyJob, CalendarRules, Slot, SlotError};
+use super::fields::{FieldError, Reference};
+use super::pricing::{
+    self, AddOn, Frequency, Quote, QuoteError, QuoteRequest, ServiceCode, Urgency,
+};
+use super::repository::{self as repo, AppointmentFilter, NewAppointment, ServiceRow};
+use super::requests::{BookingRequest, ValidBooking};
+use super::status::AppointmentStatus;
+use crate::clock::Clock;
+use crate::storage::Database;
+
+/// Why a booking operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
+    #[error(transparent)]
+    Slot(#[from] SlotError),
+    #[error("appointment not found")]
+    NotFound,
+    #[error("the service `{0}` is not offered at the moment")]
+    ServiceInactive(ServiceCode),
+    #[error("an appointment that is {from} cannot become {to}")]
+    InvalidTransition {
+        from: AppointmentStatus,
+        to: AppointmentStatus,
+    },
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyMismatch,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A catalog entry as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogEntry {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    /// Dollars per hour.
+    pub hourly_rate: pricing::Money,
+    pub duration_rule: String,
+    pub active: bool,
+}
+
+impl From<ServiceRow> for CatalogEntry {
+    fn from(row: ServiceRow) -> Self {
+        CatalogEntry {
+            code: row.code,
+            name: row.name,
+            description: row.description,
+            hourly_rate: pricing::Money(row.hourly_rate_cents),
+            duration_rule: row.duration_rule,
+            active: row.active,
+        }
+    }
+}
+
+/// What to price.
+#[derive(Debug, Clone)]
+pub struct QuoteInput {
+    pub service: ServiceCode,
+    pub square_feet: Option<u32>,
+    pub frequency: Frequency,
+    pub add_ons: Vec<AddOn>,
+    pub urgency: Urgency,
+}
+
+/// Free start times of one day.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Availability {
+    pub date: NaiveDate,
+    pub service_type: ServiceCode,
+    pub duration_minutes: u32,
+    pub timezone: String,
+    /// False on closed days and dates outside the booking window.
+    pub open: bool,
+    /// Local start times, "HH:MM".
+    pub times: Vec<String>,
+    pub slots: Vec<SlotView>,
+}
+
+/// One free slot as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotView {
+    pub date: NaiveDate,
+    pub time: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl From<&Slot> for SlotView {
+    fn from(slot: &Slot) -> Self {
+        SlotView {
+            date: slot.date,
+            time: slot.time_hhmm(),
+            start: slot.start,
+            end: slot.end,
+        }
+    }
+}
+
+/// Booking rules over the database and the clock.
+#[derive(Clone)]
+pub struct BookingService {
+    db: Database,
+    clock: Clock,
+    rules: CalendarRules,
+}
+
+const REFERENCE_ATTEMPTS: usize = 5;
+
+impl BookingService {
+    /// A service for the given calendar rules.
+    pub fn new(db: Database, clock: Clock, rules: CalendarRules) -> Self {
+        Self { db, clock, rules }
+    }
+
+    /// The calendar rules in force.
+    pub fn rules(&self) -> &CalendarRules {
+        &self.rules
+    }
+
+    /// Now, from the server clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today's local business date.
+    pub fn today(&self) -> NaiveDate {
+        calendar::local_today(&self.rules, self.now())
+    }
+
+    fn timezone_name(&self) -> &'static str {
+        self.rules.tz.name()
+    }
+
+    /// The whole catalog.
+    pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, BookingError> {
+        Ok(repo::list_services(&self.db.reader)
+            .await?
+            .into_iter()
+            .map(CatalogEntry::from)
+            .collect())
+    }
+
+    /// Operator change of a catalog entry.
+    pub async fn update_service(
+        &self,
+        code: ServiceCode,
+        name: Option<&str>,
+        description: Option<&str>,
+        hourly_rate_cents: Option<i64>,
+        active: Option<bool>,
+    ) -> Result<CatalogEntry, BookingError> {
+        let mut tx = self.db.begin_write().await?;
+        let updated = repo::update_service(
+            &mut *tx,
+            code,
+            name,
+            description,
+            hourly_rate_cents,
+            active,
+            self.now(),
+        )
+        .await?;
+        if !updated {
+            return Err(BookingError::NotFound);
+        }
+        let row = repo::find_service(&mut *tx, code)
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn active_rate_cents(&self, service: ServiceCode) -> Result<i64, BookingError> {
+        let row = repo::find_service(&self.db.reader, service)
+            .await?
+            .ok_or(BookingError::ServiceInactive(service))?;
+        if !row.active {
+            return Err(BookingError::ServiceInactive(service));
+        }
+        Ok(row.hourly_rate_cents)
+    }
+
+    /// Prices a job with the catalog's current rate.
+    pub async fn quote(&self, input: &QuoteInput) -> Result<Quote, BookingError> {
+        let rate_cents = self.active_rate_cents(input.service).await?;
+        Ok(pricing::quote(&QuoteRequest {
+            service: input.service,
+            rate_cents,
+            square_feet: input.square_feet,
+            frequency: input.frequency,
+            add_ons: input.add_ons.clone(),
+            urgency: input.urgency,
+        })?)
+    }
+
+    /// Active jobs from `from` to `to`, widened by the travel buffer on both sides.
+    async fn busy_between(
+        &self,
+        db: impl sqlx::SqliteExecutor<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        excluding: Option<&str>,
+    ) -> Result<Vec<BusyJob>, sqlx::Error> {
+        let buffer = Duration::minutes(i64::from(self.rules.buffer_minutes));
+        repo::busy_jobs(db, from - buffer, to + buffer, excluding).await
+    }
+
+    fn day_bounds(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        // Opening hours sit well inside the local day, so UTC midnight ± 1 day is wide enough
+        // for any zone and any DST change.
+        let start = date.and_time(NaiveTime::MIN).and_utc() - Duration::days(1);
+        (start, start + Duration::days(3))
+    }
+
+    /// Free start times on a local date for a service and size.
+    pub async fn availability(
+        &self,
+        date: NaiveDate,
+        service: ServiceCode,
+        square_feet: Option<u32>,
+    ) -> Result<Availability, BookingError> {
+        let duration = pricing::job_minutes(service, square_feet)?;
+        let (from, to) = self.day_bounds(date);
+        let busy = self.busy_between(&self.db.reader, from, to, None).await?;
+        let slots = calendar::free_slots(&self.rules, date, duration, self.now(), &busy);
+        Ok(Availability {
+            date,
+            service_type: service,
+            duration_minutes: duration,
+            timezone: self.timezone_name().to_owned(),
+            open: calendar::opening_hours(chrono::Datelike::weekday(&date)).is_some(),
+            times: slots.iter().map(Slot::time_hhmm).collect(),
+            slots: slots.iter().map(SlotView::from).collect(),
+        })
+    }
+
+    /// Checks one start time without booking it (the agent's dry run).
+    pub async fn check_slot(
+        &self,
+        date: NaiveDate,
+        time: NaiveTime,
+        service: ServiceCode,
+        square_feet: Option<u32>,
+    ) -> Result<Slot, BookingError> {
+        let duration = pricing::job_minutes(service, square_feet)?;
+        let (from, to) = self.day_bounds(date);
+        let busy = self.busy_between(&self.db.reader, from, to, None).await?;
+        Ok(calendar::check_slot(
+            &self.rules,
+            date,
+            time,
+            duration,
+            self.now(),
+            &busy,
+        )?)
+    }
+
+    /// Up to `max` free slots nearest to the wish, that day first, then the next days.
+    pub async fn suggest_slots(
+        &self,
+        date: NaiveDate,
+        time: Option<NaiveTime>,
+        service: ServiceCode,
+        square_feet: Option<u32>,
+        max: usize,
+    ) -> Result<Vec<Slot>, BookingError> {
+        let duration = pricing::job_minutes(service, square_feet)?;
+        let now = self.now();
+        let from = date.and_time(NaiveTime::MIN).and_utc() - Duration::days(1);
+        let to = now + Duration::days(i64::from(self.rules.horizon_days) + 2);
+        let busy = self.busy_between(&self.db.reader, from, to, None).await?;
+        Ok(calendar::nearest_free_slots(
+            &self.rules,
+            date.max(self.today()),
+            time,
+            duration,
+            now,
+            &busy,
+            max,
+        ))
+    }
+
+    /// Books a validated request. Everything from reading the calendar to inserting
+    /// happens in one `BEGIN IMMEDIATE` transaction, so no interleaving can double-book.
+    pub async fn book(
+        &self,
+        booking: &ValidBooking,
+        source: BookingSource,
+    ) -> Result<Appointment, BookingError> {
+        let mut tx = self.db.begin_write().await?;
+        let appointment = self.book_in(&mut tx, booking, source).await?;
+        tx.commit().await?;
+        Ok(appointment)
+    }
+
+    async fn book_in(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        booking: &ValidBooking,
+        source: BookingSource,
+    ) -> Result<Appointment, BookingError> {
+        let now = self.now();
+        let square_feet = booking.square_feet.map(|s| s.get());
+        let date = booking.date.get();
+        let time = booking.time.get();
+        let quote = self
+            .quote(&QuoteInput {
+                service: booking.service,
+                square_feet,
+                frequency: booking.frequency,
+                add_ons: booking.add_ons.clone(),
+                urgency: Urgency::for_dates(date, self.today()),
+            })
+            .await?;
+        let (from, to) = self.day_bounds(date);
+        let busy = self.busy_between(&mut *conn, from, to, None).await?;
+        let slot =
+            calendar::check_slot(&self.rules, date, time, quote.duration_minutes, now, &busy)?;
+        let mut last_error = None;
+        for _ in 0..REFERENCE_ATTEMPTS {
+            let reference = Reference::generate(&mut rand::rng());
+            let new = NewAppointment {
+                reference: reference.as_str(),
+                name: booking.name.as_str(),
+                phone: booking.phone.as_e164(),
+                email: booking.email.as_ref().map(|e| e.as_str()),
+                address: booking.address.as_str(),
+                service: booking.service,
+                square_feet,
+                frequency: booking.frequency.as_str(),
+                add_ons: &booking.add_ons,
+                date,
+                time,
+                start: slot.start,
+                end: slot.end,
+                duration_minutes: quote.duration_minutes,
+                crew: slot.crew,
+                price_cents: quote.total * 100,
+                notes: booking.notes.as_ref().map(|n| n.as_str()),
+                source: source.as_str(),
+                now,
+            };
+            match repo::insert_appointment(&mut *conn, &new).await {
+                Ok(()) => {
+                    return repo::find_appointment(
+                        &mut *conn,
+                        reference.as_str(),
+                        self.timezone_name(),
+                    )
+                    .await?
+                    .ok_or(BookingError::NotFound);
+                }
+                Err(e) if repo::is_duplicate_reference(&e) => last_error = Some(e),
+                Err(e) if repo::is_slot_conflict(&e) => return Err(SlotError::Taken.into()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last_error.map_or(BookingError::NotFound, BookingError::Database))
+    }
+
+    /// Books through the REST API, honouring an `Idempotency-Key`: the outcome of the
+    /// first request with a key (its booking, or a `slot_unavailable` refusal) is stored
+    /// in the same transaction as the booking, and every later use of the key gets that
+    /// outcome again, never a second booking.
+    pub async fn book_idempotent(
+        &self,
+        request: &BookingRequest,
+        key: Option<&str>,
+    ) -> Result<Appointment, BookingError> {
+        let booking = request.validate()?;
+        let Some(key) = key else {
+            return self.book(&booking, BookingSource::Api).await;
+        };
+        let request_hash = hash_request(request);
+        let mut tx = self.db.begin_write().await?;
+        if let Some(stored) = repo::find_idempotent_outcome(&mut tx, key).await? {
+            if stored.request_hash != request_hash {
+                return Err(BookingError::IdempotencyMismatch);
+            }
+            let reference = stored.reference.ok_or(SlotError::Taken)?;
+            return repo::find_appointment(&mut *tx, &reference, self.timezone_name())
+                .await?
+                .ok_or(BookingError::NotFound);
+        }
+        let now = self.now();
+        match self.book_in(&mut tx, &booking, BookingSource::Api).await {
+            Ok(appointment) => {
+                repo::store_idempotent_outcome(
+                    &mut tx,
+                    key,
+                    &request_hash,
+                    201,
+                    Some(&appointment.reference),
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(appointment)
+            }
+            Err(BookingError::Slot(SlotError::Taken)) => {
+                repo::store_idempotent_outcome(&mut tx, key, &request_hash, 409, None, now).await?;
+                tx.commit().await?;
+                Err(SlotError::Taken.into())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A customer's own booking: the reference plus the phone or email on it. A wrong
+    /// contact is indistinguishable from an unknown reference.
+    pub async fn find_for_customer(
+        &self,
+        reference: &str,
+        contact: &str,
+    ) -> Result<Appointment, BookingError> {
+        let reference = Reference::parse(reference).map_err(|_| BookingError::NotFound)?;
+        let appointment =
+            repo::find_appointment(&self.db.reader, reference.as_str(), self.timezone_name())
+                .await?
+                .ok_or(BookingError::NotFound)?;
+        if !appointment.matches_contact(contact) {
+            return Err(BookingError::NotFound);
+        }
+        Ok(appointment)
+    }
+
+    /// Operator view of one booking.
+    pub async fn find(&self, reference: &str) -> Result<Appointment, BookingError> {
+        let reference = Reference::parse(reference).map_err(|_| BookingError::NotFound)?;
+        repo::find_appointment(&self.db.reader, reference.as_str(), self.timezone_name())
+            .await?
+            .ok_or(BookingError::NotFound)
+    }
+
+    /// Moves a customer's booking, validated like a new one, atomically: on any refusal
+    /// the old booking is untouched. The quoted price is kept.
+    pub async fn reschedule(
+        &self,
+        reference: &str,
+        contact: &str,
+        date: NaiveDate,
+        time: NaiveTime,
+    ) -> Result<Appointment, BookingError> {
+        let current = self.find_for_customer(reference, contact).await?;
+        if !current.status.is_active() {
+            return Err(BookingError::InvalidTransition {
+                from: current.status,
+                to: current.status,
+            });
+        }
+        let mut tx = self.db.begin_write().await?;
+        let (from, to) = self.day_bounds(date);
+        let busy = self
+            .busy_between(&mut *tx, from, to, Some(&current.reference))
+            .await?;
+        let slot = calendar::check_slot(
+            &self.rules,
+            date,
+            time,
+            current.duration_minutes,
+            self.now(),
+            &busy,
+        )?;
+        let result = repo::update_schedule(
+            &mut tx,
+            &current.reference,
+            date,
+            time,
+            slot.start,
+            slot.end,
+            slot.crew,
+            current.price.0,
+            self.now(),
+        )
+        .await;
+        match result {
+            Ok(()) => {}
+            Err(e) if repo::is_slot_conflict(&e) => return Err(SlotError::Taken.into()),
+            Err(e) => return Err(e.into()),
+        }
+        let updated = repo::find_appointment(&mut *tx, &current.reference, self.timezone_name())
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Cancels a customer's booking.
+    pub async fn cancel(
+        &self,
+        reference: &str,
+        contact: &str,
+        reason: Option<&str>,
+    ) -> Result<Appointment, BookingError> {
+        let current = self.find_for_customer(reference, contact).await?;
+        let reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("cancelled by the customer");
+        self.change_status(
+            &current.reference,
+            AppointmentStatus::Cancelled,
+            Some(reason),
+        )
+        .await
+    }
+
+    /// Moves a booking along the status machine; other transitions are refused.
+    pub async fn change_status(
+        &self,
+        reference: &str,
+        next: AppointmentStatus,
+        reason: Option<&str>,
+    ) -> Result<Appointment, BookingError> {
+        let reference = Reference::parse(reference).map_err(|_| BookingError::NotFound)?;
+        let mut tx = self.db.begin_write().await?;
+        let current = repo::find_appointment(&mut *tx, reference.as_str(), self.timezone_name())
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        if !current.status.can_become(next) {
+            return Err(BookingError::InvalidTransition {
+                from: current.status,
+                to: next,
+            });
+        }
+        if next == AppointmentStatus::Cancelled && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(FieldError {
+                field: "reason",
+                message: "a cancellation needs a reason".to_owned(),
+            }
+            .into());
+        }
+        repo::update_status(
+            &mut tx,
+            reference.as_str(),
+            next,
+            reason.map(str::trim),
+            self.now(),
+        )
+        .await?;
+        let updated = repo::find_appointment(&mut *tx, reference.as_str(), self.timezone_name())
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Operator list with a real total.
+    pub async fn list(
+        &self,
+        filter: &AppointmentFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<Appointment>, i64), BookingError> {
+        Ok(
+            repo::list_appointments(&self.db.reader, filter, limit, offset, self.timezone_name())
+                .await?,
+        )
+    }
+}
+
+fn hash_request(request: &BookingRequest) -> String {
+    let canonical = serde_json::to_string(request).unwrap_or_default();
+    let digest = Sha256::digest(canonical.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
