@@ -1,0 +1,89 @@
+//! Unit tests for `address.rs`.
+
+use super::*;
+
+fn found(text: &str) -> Vec<String> {
+    AddressDetector::new()
+        .expect("address patterns compile")
+        .find(text)
+        .into_iter()
+        .map(|(s, e)| text[s..e].to_string())
+        .collect()
+}
+
+#[test]
+fn us_street_with_unit_is_one_address() {
+    assert_eq!(
+        found("I live at 128 Maple Street, Apt 5, Albany NY 12203."),
+        vec!["128 Maple Street, Apt 5, Albany NY 12203"]
+    );
+}
+
+#[test]
+fn abbreviated_suffixes_are_found() {
+    assert_eq!(
+        found("The title refers to 1668 Glyn St"),
+        vec!["1668 Glyn St"]
+    );
+    assert_eq!(found("ship to 42 Oak Blvd. tomorrow"), vec!["42 Oak Blvd."]);
+}
+
+#[test]
+fn european_street_forms_are_found() {
+    assert_eq!(
+        found("bus stop on Villacher Strasse 89"),
+        vec!["Villacher Strasse 89"]
+    );
+    assert_eq!(
+        found("at 86036 Rua do Arenque 1634"),
+        vec!["86036 Rua do Arenque 1634"]
+    );
+    assert_eq!(
+        found("The office is at Király u. 15. today"),
+        vec!["Király u. 15."]
+    );
+}
+
+#[test]
+fn multi_line_addresses_extend_to_the_postcode() {
+    let text =
+        "Ms Hughes\n\n20789 Allika 46\n Suite 501\n Riisa\n\n Estonia 62488\nPhone: 555 1234";
+    assert_eq!(
+        found(text),
+        vec!["20789 Allika 46\n Suite 501\n Riisa\n\n Estonia 62488"]
+    );
+}
+
+#[test]
+fn po_boxes_and_military_addresses_are_found() {
+    assert_eq!(
+        found("Meet me at PSC 1437, Box 3833\nAPO AA 66791"),
+        vec!["PSC 1437, Box 3833\nAPO AA 66791"]
+    );
+    assert_eq!(found("mail P.O. Box 104 please"), vec!["P.O. Box 104"]);
+}
+
+#[test]
+fn corners_and_cued_names_are_found() {
+    assert_eq!(
+        found("at the corner of 3744 Retreat Avenue and Main Route."),
+        vec!["the corner of 3744 Retreat Avenue and Main Route."]
+    );
+    assert_eq!(
+        found("early shows on Marina Fort were great"),
+        vec!["Marina Fort"]
+    );
+}
+
+#[test]
+fn sentences_with_numbers_are_not_addresses() {
+    for text in [
+        "We have 2 dogs in the Court case",
+        "I need 3 hours on the way home",
+        "In 2019 Tesla Model 3 sold well",
+        "We charge a flat 50 dollars",
+        "Room 5 needs extra care",
+    ] {
+        assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+    }
+}
