@@ -588,13 +588,14 @@ async fn inquiries_are_validated_stored_and_listed_for_operators() {
 async fn the_database_itself_refuses_an_overlapping_job_for_one_crew() {
     let app = booking_app(2).await;
     let reference = book(&app, "2026-12-03", "10:00").await;
-    // Bypass the service: copy the booking to 11:30 on the same crew (inside the buffer).
+    // Bypass the service: copy the 10:00–12:00 booking to 12:15 on the same crew, inside
+    // the 30-minute travel buffer.
     let result = sqlx::query(
         "INSERT INTO appointments (reference, customer_name, phone, address, service_code, frequency,
             local_date, local_time, start_at, end_at, duration_minutes, crew, price_cents, status,
             created_at, updated_at)
-         SELECT 'CS-TEST22', customer_name, phone, address, service_code, frequency, local_date, '12:30',
-            '2026-12-03T17:30:00Z', '2026-12-03T19:30:00Z', 120, crew, price_cents, 'scheduled',
+         SELECT 'CS-TEST22', customer_name, phone, address, service_code, frequency, local_date, '12:15',
+            '2026-12-03T17:15:00Z', '2026-12-03T19:15:00Z', 120, crew, price_cents, 'scheduled',
             created_at, updated_at
          FROM appointments WHERE reference = ?",
     )
@@ -603,4 +604,16 @@ async fn the_database_itself_refuses_an_overlapping_job_for_one_crew() {
     .await;
     let error = result.expect_err("overlap trigger fires");
     assert!(error.to_string().contains("slot_unavailable"), "{error}");
+}
+
+#[tokio::test]
+async fn a_crew_can_start_exactly_when_its_travel_buffer_ends() {
+    let app = booking_app(1).await;
+    book(&app, "2026-12-03", "09:00").await; // 09:00–11:00
+    let inside = app
+        .post_json("/api/appointments", &booking("2026-12-03", "11:00"))
+        .await;
+    assert_eq!(inside.status(), 409, "11:00 is inside the 30-minute buffer");
+    book(&app, "2026-12-03", "11:30").await; // exactly at the buffer's end
+    assert_no_overlaps(&app).await;
 }

@@ -1,0 +1,314 @@
+//! Text plumbing shared by the extractors: normalisation, the masking buffer and number
+//! words. No field rules live here.
+
+/// A value found in the text, with the byte span it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Hit<T> {
+    pub value: T,
+    pub start: usize,
+    /// True when the customer ruled the value out ("not Friday", "can't do 4pm").
+    pub negated: bool,
+    /// True for a deadline rather than the wish itself ("before we move in on the
+    /// 20th"): used only when nothing firmer was said.
+    pub weak: bool,
+}
+
+/// Folds typographic variants to ASCII so one set of patterns fits every keyboard:
+/// curly quotes, dashes, odd spaces, zero-width characters and full-width forms.
+/// Line breaks become ", " because people put one field per line.
+pub(crate) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{2032}' | '`' | '\u{00B4}' => {
+                out.push('\'')
+            }
+            '\u{201C}' | '\u{201D}' | '\u{201E}' => out.push('"'),
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
+            '\n' | '\r' => out.push_str(", "),
+            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\t' => {
+                out.push(' ')
+            }
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => {}
+            '\u{FF01}'..='\u{FF5E}' => {
+                out.push(char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Replaces `start..end` with spaces of the same byte length, so a value is read once
+/// and the offsets of everything else stay valid.
+pub(crate) fn blank(buf: &mut String, start: usize, end: usize) {
+    if start < end && end <= buf.len() && buf.is_char_boundary(start) && buf.is_char_boundary(end) {
+        buf.replace_range(start..end, &" ".repeat(end - start));
+    }
+}
+
+/// True when the words just before `start` rule the value out: "not Friday",
+/// "can't do 4pm", "anything but Monday".
+pub(crate) fn negated_before(text: &str, start: usize) -> bool {
+    let head = text.get(..start).unwrap_or("");
+    let window: String = head
+        .chars()
+        .rev()
+        .take(24)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_lowercase();
+    let trimmed = window.trim_end();
+    // A comma or full stop closes the clause: in "no, Friday" Friday is wanted.
+    if trimmed.ends_with([',', '.', ';', ':', '!', '?', '-', '(']) {
+        return false;
+    }
+    let words: Vec<&str> = trimmed
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last = |n: usize| -> Vec<&str> { words.iter().rev().take(n).rev().copied().collect() };
+    let one = last(1);
+    let two = last(2);
+    let three = last(3);
+    let one = one.as_slice();
+    let two = two.as_slice();
+    let three = three.as_slice();
+    matches!(
+        one,
+        ["not" | "except" | "isn't" | "without" | "no" | "never" | "don't" | "dont"]
+            | ["doesn't" | "skip" | "minus"]
+    ) || matches!(
+        two,
+        ["not", "on" | "at" | "the" | "for"]
+            | ["can't", "do" | "make"]
+            | ["cannot", "do" | "make"]
+            | ["except", "on" | "at"]
+            | ["but", "not"]
+            | ["anything" | "any" | "all", "but"]
+            | ["no", "longer"]
+            | ["instead", "of"]
+            | ["rather", "than"]
+    ) || matches!(
+        three,
+        ["can't", "do" | "make", "it" | "the"]
+            | ["not", "free", "on" | "at"]
+            | ["not", "available", "on" | "at"]
+            | ["busy", "on", _]
+    ) || matches!(two, ["busy", "on" | "at"])
+}
+
+/// True when `word` is one of the space-separated words of `list`.
+pub(crate) fn listed(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|w| w == word)
+}
+
+/// True when the clause before `start` makes the value a deadline: "before we move in
+/// on the 20th", "by Friday", "until the 5th".
+pub(crate) fn deadline_before(text: &str, start: usize) -> bool {
+    let head = text.get(..start).unwrap_or("");
+    let clause = head
+        .rsplit([',', '.', ';', '!', '?', '(', ')'])
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    let recent = &words[words.len().saturating_sub(6)..];
+    recent.iter().any(|w| {
+        matches!(
+            *w,
+            "before" | "until" | "till" | "deadline" | "due" | "ends" | "expires" | "closing"
+        )
+    }) || recent.last().is_some_and(|w| *w == "by")
+}
+
+/// Cardinal number words people use for hours, days and counts.
+pub(crate) fn number_word(word: &str) -> Option<u32> {
+    let n = match word.to_ascii_lowercase().replace(' ', "-").as_str() {
+        "a" | "an" | "one" => 1,
+        "two" | "couple" | "a-couple" | "couple-of" | "a-couple-of" => 2,
+        "three" | "few" | "a-few" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        "thirteen" => 13,
+        "fourteen" => 14,
+        "fifteen" => 15,
+        "sixteen" => 16,
+        "seventeen" => 17,
+        "eighteen" => 18,
+        "nineteen" => 19,
+        "twenty" => 20,
+        "twenty-five" => 25,
+        "thirty" => 30,
+        "forty" => 40,
+        "forty-five" => 45,
+        "fifty" => 50,
+        _ => return None,
+    };
+    Some(n)
+}
+
+/// Regex alternation of the hour words one..twelve.
+pub(crate) const HOUR_WORDS: &str =
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve";
+
+/// Words that, right after a number, say it counts things rather than naming a time,
+/// a date or a size ("2 bedrooms", "3 hours", "2 dogs").
+pub(crate) fn is_count_noun(word: &str) -> bool {
+    let w = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    matches!(
+        w.as_str(),
+        "hour"
+            | "hours"
+            | "hr"
+            | "hrs"
+            | "h"
+            | "minute"
+            | "minutes"
+            | "min"
+            | "mins"
+            | "day"
+            | "days"
+            | "week"
+            | "weeks"
+            | "month"
+            | "months"
+            | "year"
+            | "years"
+            | "yr"
+            | "yrs"
+            | "bed"
+            | "beds"
+            | "bedroom"
+            | "bedrooms"
+            | "br"
+            | "bd"
+            | "bdr"
+            | "bath"
+            | "baths"
+            | "bathroom"
+            | "bathrooms"
+            | "ba"
+            | "room"
+            | "rooms"
+            | "people"
+            | "persons"
+            | "person"
+            | "kids"
+            | "children"
+            | "adults"
+            | "dog"
+            | "dogs"
+            | "cat"
+            | "cats"
+            | "pet"
+            | "pets"
+            | "floor"
+            | "floors"
+            | "story"
+            | "stories"
+            | "storey"
+            | "storeys"
+            | "level"
+            | "levels"
+            | "crew"
+            | "crews"
+            | "cleaner"
+            | "cleaners"
+            | "time"
+            | "times"
+            | "units"
+            | "unit"
+            | "offices"
+            | "desks"
+            | "windows"
+            | "percent"
+            | "dollars"
+            | "bucks"
+            | "usd"
+            | "cars"
+            | "car"
+            | "stairs"
+            | "of"
+            | "more"
+            | "point"
+            | "thing"
+            | "things"
+            | "another"
+            | "sq"
+            | "square"
+            | "ft"
+            | "feet"
+            | "foot"
+            | "sf"
+            | "sqft"
+            | "k"
+            | "thousand"
+            | "hundred"
+            | "x"
+            | "star"
+            | "stars"
+            | "visits"
+    )
+}
+
+/// The first word after `end` in `text`, lowercased, if any.
+pub(crate) fn next_word(text: &str, end: usize) -> String {
+    text.get(end..)
+        .unwrap_or("")
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '%')
+        .to_lowercase()
+}
+
+/// Chooses among values found in one message: values the customer ruled out are
+/// ignored, deadlines count only when nothing firmer was said; with a correction marker
+/// the last one wins ("Friday, actually Saturday"), otherwise the first.
+pub(crate) fn pick<T: Copy>(hits: &[Hit<T>], correction: bool) -> Option<T> {
+    let firm = hits.iter().any(|h| !h.negated && !h.weak);
+    let usable = |h: &&Hit<T>| !h.negated && (!h.weak || !firm);
+    let open = hits.iter().filter(usable);
+    if correction {
+        open.max_by_key(|h| h.start).map(|h| h.value)
+    } else {
+        open.min_by_key(|h| h.start).map(|h| h.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curly_quotes_and_dashes_become_ascii() {
+        assert_eq!(normalize("I\u{2019}m \u{2013} ok"), "I'm - ok");
+    }
+
+    #[test]
+    fn blanking_keeps_offsets() {
+        let mut s = String::from("call 555 now");
+        blank(&mut s, 5, 8);
+        assert_eq!(s, "call     now");
+    }
+
+    #[test]
+    fn not_before_a_value_negates_it() {
+        let t = "not Friday, Saturday";
+        assert!(negated_before(t, 4));
+        assert!(!negated_before(t, 12));
+        assert!(negated_before("I can't do Friday", 11));
+    }
+}

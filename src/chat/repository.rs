@@ -1,0 +1,300 @@
+//! SQL for conversations and messages. Content arrives already redacted.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::booking::repository::db_time;
+use crate::storage::Database;
+
+/// A conversation as stored.
+#[derive(Debug, Clone, FromRow, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationRow {
+    pub id: String,
+    pub variant: String,
+    pub status: String,
+    pub started_at: String,
+    pub last_activity_at: String,
+    pub ended_at: Option<String>,
+    pub turns: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost_micros: i64,
+    pub blocked_turns: i64,
+    pub fallback_turns: i64,
+    pub booking_reference: Option<String>,
+    pub outcome: Option<String>,
+    pub satisfaction: Option<i64>,
+    pub job: String,
+}
+
+const CONVERSATION_COLUMNS: &str = "id, variant, status, started_at, last_activity_at, ended_at, turns, \
+    input_tokens, output_tokens, cost_micros, blocked_turns, fallback_turns, booking_reference, outcome, \
+    satisfaction, job";
+
+/// A stored message.
+#[derive(Debug, Clone, FromRow, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRow {
+    pub role: String,
+    pub content: String,
+    pub action: Option<String>,
+    pub tier: Option<String>,
+    pub model: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost_micros: i64,
+    pub latency_ms: Option<f64>,
+    pub cached: bool,
+    pub created_at: String,
+}
+
+/// One message to store.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage<'a> {
+    pub role: &'a str,
+    pub content: &'a str,
+    pub action: Option<&'a str>,
+    pub tier: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub route_reason: Option<&'a str>,
+    pub complexity: Option<f64>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost_micros: i64,
+    pub latency_ms: Option<f64>,
+    pub cached: bool,
+    pub safety_action: Option<&'a str>,
+}
+
+/// What one turn changes on its conversation.
+#[derive(Debug, Clone, Default)]
+pub struct TurnTotals<'a> {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost_micros: i64,
+    pub blocked: bool,
+    pub fallback: bool,
+    pub booking_reference: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub job: &'a str,
+}
+
+/// Creates a conversation.
+pub async fn insert_conversation(
+    db: &Database,
+    id: &str,
+    session_hash: &str,
+    variant: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO conversations (id, session_hash, variant, started_at, last_activity_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(session_hash)
+    .bind(variant)
+    .bind(db_time(now))
+    .bind(db_time(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// A conversation by the hash of its session id.
+pub async fn find_by_session(
+    db: &Database,
+    session_hash: &str,
+) -> Result<Option<ConversationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE session_hash = ?"
+    ))
+    .bind(session_hash)
+    .fetch_optional(&db.reader)
+    .await
+}
+
+/// A conversation by id.
+pub async fn find_conversation(
+    db: &Database,
+    id: &str,
+) -> Result<Option<ConversationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&db.reader)
+    .await
+}
+
+/// Newest conversations first, with the total.
+pub async fn list_conversations(
+    db: &Database,
+    variant: Option<&str>,
+    limit: u32,
+    offset: u32,
+) -> Result<(Vec<ConversationRow>, i64), sqlx::Error> {
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM conversations WHERE (?1 IS NULL OR variant = ?1)")
+            .bind(variant)
+            .fetch_one(&db.reader)
+            .await?;
+    let rows = sqlx::query_as(&format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE (?1 IS NULL OR variant = ?1)
+         ORDER BY started_at DESC, id LIMIT ?2 OFFSET ?3"
+    ))
+    .bind(variant)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.reader)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Messages of a conversation, oldest first.
+pub async fn list_messages(
+    db: &Database,
+    conversation_id: &str,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT role, content, action, tier, model, input_tokens, output_tokens, cost_micros, latency_ms,
+                cached, created_at
+         FROM messages WHERE conversation_id = ? ORDER BY id",
+    )
+    .bind(conversation_id)
+    .fetch_all(&db.reader)
+    .await
+}
+
+async fn insert_message(
+    conn: &mut sqlx::SqliteConnection,
+    conversation_id: &str,
+    message: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, role, content, action, tier, model, route_reason, complexity,
+            input_tokens, output_tokens, cost_micros, latency_ms, cached, safety_action, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(conversation_id)
+    .bind(message.role)
+    .bind(message.content)
+    .bind(message.action)
+    .bind(message.tier)
+    .bind(message.model)
+    .bind(message.route_reason)
+    .bind(message.complexity)
+    .bind(message.input_tokens)
+    .bind(message.output_tokens)
+    .bind(message.cost_micros)
+    .bind(message.latency_ms)
+    .bind(message.cached)
+    .bind(message.safety_action)
+    .bind(db_time(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores both messages of a turn and updates the conversation, in one transaction.
+pub async fn record_turn(
+    db: &Database,
+    conversation_id: &str,
+    user: &NewMessage<'_>,
+    assistant: &NewMessage<'_>,
+    totals: &TurnTotals<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    insert_message(&mut tx, conversation_id, user, now).await?;
+    insert_message(&mut tx, conversation_id, assistant, now).await?;
+    sqlx::query(
+        "UPDATE conversations SET
+            turns = turns + 1,
+            last_activity_at = ?,
+            input_tokens = input_tokens + ?,
+            output_tokens = output_tokens + ?,
+            cost_micros = cost_micros + ?,
+            blocked_turns = blocked_turns + ?,
+            fallback_turns = fallback_turns + ?,
+            booking_reference = COALESCE(?, booking_reference),
+            outcome = COALESCE(?, outcome),
+            job = ?
+         WHERE id = ?",
+    )
+    .bind(db_time(now))
+    .bind(totals.input_tokens)
+    .bind(totals.output_tokens)
+    .bind(totals.cost_micros)
+    .bind(i64::from(totals.blocked))
+    .bind(i64::from(totals.fallback))
+    .bind(totals.booking_reference)
+    .bind(totals.outcome)
+    .bind(totals.job)
+    .bind(conversation_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Marks a conversation ended, with the customer's rating if given.
+pub async fn end_conversation(
+    db: &Database,
+    conversation_id: &str,
+    satisfaction: Option<u8>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "UPDATE conversations SET status = 'ended', ended_at = COALESCE(ended_at, ?),
+            satisfaction = COALESCE(?, satisfaction), outcome = COALESCE(outcome, 'abandoned')
+         WHERE id = ?",
+    )
+    .bind(db_time(now))
+    .bind(satisfaction)
+    .bind(conversation_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// One evaluated dialogue to store.
+#[derive(Debug, Clone)]
+pub struct EvaluationRow<'a> {
+    pub dialogue_id: &'a str,
+    pub success: bool,
+    pub turns: i64,
+    pub cost_micros: i64,
+    pub failure: Option<&'a str>,
+}
+
+/// Stores the rows of one `cleanspace eval` run.
+pub async fn insert_evaluations(
+    db: &Database,
+    run_id: &str,
+    variant: &str,
+    rows: &[EvaluationRow<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    for row in rows {
+        sqlx::query(
+            "INSERT INTO evaluations (run_id, variant, dialogue_id, success, turns, cost_micros, failure, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(run_id)
+        .bind(variant)
+        .bind(row.dialogue_id)
+        .bind(row.success)
+        .bind(row.turns)
+        .bind(row.cost_micros)
+        .bind(row.failure)
+        .bind(db_time(now))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

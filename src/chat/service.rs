@@ -1,0 +1,680 @@
+//! The chat service: sessions, the safety scan on every input and output, the agent's
+//! turn, and the record of it (redacted) in the database.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Duration;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::agent::{self, Action, Agent, AgentState, Reply, Stage};
+use super::extract::Extraction;
+use super::llm_agent::{self, LlmTurn, LlmTurnError};
+use super::replies::{self, Voice};
+use super::repository::{self as repo, NewMessage, TurnTotals};
+use super::sessions::{self, Session, SessionStore, SharedSession};
+use crate::booking::service::SlotView;
+use crate::booking::BookingError;
+use crate::clock::Clock;
+use crate::llm::cache::{cache_key, CacheError, CachedAnswer};
+use crate::llm::gateway::{GatewayError, Prompt};
+use crate::llm::providers::openai::ChatMessage;
+use crate::llm::retry::ErrorClass;
+use crate::llm::router::{self, RouteDecision, Tier, TurnSignals};
+use crate::llm::LlmService;
+use crate::safety::incidents::IncidentLog;
+use crate::safety::{Category, Direction, RiskLevel, Scanner, SessionRisk, Verdict};
+use crate::storage::Database;
+
+/// Longest accepted customer message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// Variants a session can be started with.
+pub const VARIANTS: [&str; 3] = ["baseline", "professional", "casual"];
+
+/// Why a chat call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("this chat session does not exist or has expired; start a new one")]
+    SessionNotFound,
+    #[error("this chat session has ended; start a new one")]
+    SessionEnded,
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// `POST /api/chat/start` result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Started {
+    pub session_id: String,
+    pub conversation_id: String,
+    pub variant: String,
+    pub welcome_message: String,
+}
+
+/// How a turn was produced, for `metadata`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnMetadata {
+    pub model: String,
+    pub tier: String,
+    pub tokens: i64,
+    pub cost_usd: f64,
+    pub cached: bool,
+    pub response_time_ms: f64,
+}
+
+/// `POST /api/chat/message` result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnResponse {
+    pub message: String,
+    pub action: Action,
+    pub missing_fields: Vec<&'static str>,
+    pub extracted_data: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment: Option<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<Value>,
+    pub metadata: TurnMetadata,
+}
+
+/// The chat service.
+pub struct ChatService {
+    db: Database,
+    clock: Clock,
+    agent: Agent,
+    scanner: Arc<Scanner>,
+    incidents: IncidentLog,
+    sessions: SessionStore,
+    llm: Option<Arc<LlmService>>,
+}
+
+/// One produced turn with its accounting.
+#[derive(Debug)]
+struct Turn {
+    reply: Reply,
+    model: String,
+    tier: Tier,
+    input_tokens: u64,
+    output_tokens: u64,
+    cost_micros: u64,
+    cached: bool,
+    route_reason: Option<String>,
+    complexity: Option<f64>,
+    /// A model was chosen but the built-in engine answered.
+    fell_back: bool,
+}
+
+impl Turn {
+    fn local(reply: Reply) -> Self {
+        Turn {
+            reply,
+            model: "built-in".to_owned(),
+            tier: Tier::Local,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_micros: 0,
+            cached: false,
+            route_reason: None,
+            complexity: None,
+            fell_back: false,
+        }
+    }
+
+    fn from_llm(turn: LlmTurn) -> Self {
+        Turn {
+            reply: turn.reply,
+            model: turn.model,
+            tier: turn.tier,
+            input_tokens: turn.input_tokens,
+            output_tokens: turn.output_tokens,
+            cost_micros: turn.cost_micros,
+            cached: false,
+            route_reason: None,
+            complexity: None,
+            fell_back: false,
+        }
+    }
+
+    fn routed(mut self, decision: &RouteDecision) -> Self {
+        self.route_reason = Some(decision.reason.clone());
+        self.complexity = Some(decision.score);
+        self
+    }
+}
+
+/// Sampling temperature of a variant.
+fn temperature(variant: &str) -> f32 {
+    match variant {
+        "professional" => 0.2,
+        "casual" => 0.7,
+        _ => 0.3,
+    }
+}
+
+fn trim_history(history: &mut Vec<ChatMessage>) {
+    if history.len() > llm_agent::MAX_HISTORY {
+        let excess = history.len() - llm_agent::MAX_HISTORY;
+        history.drain(..excess);
+    }
+}
+
+fn now_ms(clock: &Clock) -> u64 {
+    u64::try_from(clock.now().timestamp_millis()).unwrap_or_default()
+}
+
+impl ChatService {
+    /// A chat service over its parts.
+    pub fn new(
+        db: Database,
+        clock: Clock,
+        agent: Agent,
+        scanner: Arc<Scanner>,
+        incidents: IncidentLog,
+        llm: Option<Arc<LlmService>>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            agent,
+            scanner,
+            incidents,
+            sessions: SessionStore::new(),
+            llm,
+        }
+    }
+
+    /// Live sessions in memory.
+    pub fn live_sessions(&self) -> u64 {
+        self.sessions.len()
+    }
+
+    /// Starts a conversation with a variant (default `baseline`).
+    pub async fn start(&self, variant: Option<&str>) -> Result<Started, ChatError> {
+        let variant = match variant.map(str::trim).filter(|v| !v.is_empty()) {
+            None => "baseline",
+            Some(v) => VARIANTS
+                .iter()
+                .find(|known| **known == v)
+                .copied()
+                .ok_or_else(|| ChatError::Invalid {
+                    field: "variant",
+                    message: format!(
+                        "unknown variant `{v}`; expected baseline, professional or casual"
+                    ),
+                })?,
+        };
+        let session_id = sessions::new_session_id();
+        let conversation_id = sessions::new_conversation_id();
+        repo::insert_conversation(
+            &self.db,
+            &conversation_id,
+            &sessions::session_hash(&session_id),
+            variant,
+            self.clock.now(),
+        )
+        .await?;
+        let voice = Voice::of(variant);
+        self.sessions.insert(
+            session_id.clone(),
+            Session {
+                conversation_id: conversation_id.clone(),
+                variant: variant.to_owned(),
+                voice,
+                agent: AgentState::default(),
+                risk: SessionRisk::new(),
+                ended: false,
+                history: Vec::new(),
+                turns: 0,
+            },
+        );
+        Ok(Started {
+            session_id,
+            conversation_id,
+            variant: variant.to_owned(),
+            welcome_message: replies::welcome(voice),
+        })
+    }
+
+    /// The live session, or one restored from the database if active within 30 minutes.
+    async fn session(&self, session_id: &str) -> Result<SharedSession, ChatError> {
+        if !sessions::is_well_formed(session_id) {
+            return Err(ChatError::SessionNotFound);
+        }
+        if let Some(session) = self.sessions.get(session_id) {
+            return Ok(session);
+        }
+        let row = repo::find_by_session(&self.db, &sessions::session_hash(session_id))
+            .await?
+            .ok_or(ChatError::SessionNotFound)?;
+        if row.status == "ended" {
+            return Err(ChatError::SessionEnded);
+        }
+        let last = chrono::DateTime::parse_from_rfc3339(&row.last_activity_at)
+            .map_err(|e| ChatError::Database(sqlx::Error::Decode(Box::new(e))))?;
+        let idle = Duration::from_std(sessions::SESSION_IDLE).unwrap_or_default();
+        if self.clock.now() - last.with_timezone(&chrono::Utc) > idle {
+            return Err(ChatError::SessionNotFound);
+        }
+        let voice = Voice::of(&row.variant);
+        Ok(self.sessions.insert(
+            session_id.to_owned(),
+            Session {
+                conversation_id: row.id,
+                variant: row.variant,
+                voice,
+                // Personal details were never persisted; the agent asks again if needed.
+                agent: AgentState::default(),
+                risk: SessionRisk::new(),
+                ended: false,
+                history: Vec::new(),
+                turns: usize::try_from(row.turns).unwrap_or_default(),
+            },
+        ))
+    }
+
+    /// One customer message in, one reply out.
+    pub async fn message(&self, session_id: &str, text: &str) -> Result<TurnResponse, ChatError> {
+        let started = Instant::now();
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ChatError::Invalid {
+                field: "message",
+                message: "is empty".to_owned(),
+            });
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(ChatError::Invalid {
+                field: "message",
+                message: format!("must be at most {MAX_MESSAGE_CHARS} characters"),
+            });
+        }
+        let shared = self.session(session_id).await?;
+        let mut session = shared.lock().await;
+        if session.ended {
+            return Err(ChatError::SessionEnded);
+        }
+        let now = now_ms(&self.clock);
+        let level = session.risk.level(now);
+        let input = match level {
+            RiskLevel::Blocked { .. } => None,
+            _ => Some(
+                self.scanner
+                    .scan_with(text, Direction::Input, level.sensitivity()),
+            ),
+        };
+        let mut turn = match &input {
+            Some(verdict) if !verdict.is_blocked() => {
+                self.answer(&mut session, text, verdict).await?
+            }
+            _ => Turn::local(Reply::say(Action::Blocked, replies::blocked(session.voice))),
+        };
+        if let Some(verdict) = &input {
+            if verdict.is_blocked() {
+                session.risk.record(verdict, now);
+                self.incidents
+                    .record(Some(&session.conversation_id), Direction::Input, verdict)
+                    .await;
+            }
+        }
+        turn.reply = self.screen_output(&session, turn.reply).await;
+        let user_content = input
+            .as_ref()
+            .map_or_else(|| self.scanner.redact(text), |v| v.redacted.clone());
+        let metadata = TurnMetadata {
+            model: turn.model.clone(),
+            tier: turn.tier.as_str().to_owned(),
+            tokens: i64::try_from(turn.input_tokens + turn.output_tokens).unwrap_or(i64::MAX),
+            cost_usd: turn.cost_micros as f64 / 1_000_000.0,
+            cached: turn.cached,
+            response_time_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        self.record(&session, &user_content, &turn, &metadata)
+            .await?;
+        Ok(self.render(&session.agent, turn.reply, metadata))
+    }
+
+    /// Routes the turn to the built-in engine or a model, with the cache in front of
+    /// context-free questions and the built-in engine behind every failure.
+    async fn answer(
+        &self,
+        session: &mut Session,
+        text: &str,
+        verdict: &Verdict,
+    ) -> Result<Turn, ChatError> {
+        let voice = session.voice;
+        let off_topic = verdict.is_off_topic();
+        let found = self.agent.extract(text, &session.agent);
+        let Some(llm) = &self.llm else {
+            let reply = self
+                .agent
+                .respond_with(&mut session.agent, text, &found, voice, off_topic)
+                .await?;
+            return Ok(Turn::local(reply));
+        };
+        let (confident, fields) = agent::understanding(&found);
+        let mut signals = TurnSignals::from_text(text);
+        signals.built_in_confident = confident;
+        signals.fields_extracted = fields;
+        signals.conversation_turns = session.turns;
+        let decision = router::route(&signals, llm.strategy(), true);
+        session.turns += 1;
+        if decision.tier == Tier::Local {
+            let reply = self
+                .agent
+                .respond_with(&mut session.agent, text, &found, voice, off_topic)
+                .await?;
+            return Ok(Turn::local(reply).routed(&decision));
+        }
+        // The model sees redacted text; the customer's details go to the draft directly.
+        let _ = session.agent.draft.merge(&found);
+        session
+            .history
+            .push(ChatMessage::text("user", verdict.redacted.clone()));
+        let result = if self.is_context_free(session, &found, verdict) && llm.cache.enabled() {
+            self.cached_answer(llm, session, text, decision.tier).await
+        } else {
+            let temperature = temperature(&session.variant);
+            llm_agent::respond(
+                &llm.gateway,
+                self.agent.booking(),
+                &mut session.agent,
+                &mut session.history,
+                voice,
+                decision.tier,
+                temperature,
+            )
+            .await
+            .map(Turn::from_llm)
+        };
+        trim_history(&mut session.history);
+        match result {
+            Ok(turn) => Ok(turn.routed(&decision)),
+            Err(error) => {
+                if let LlmTurnError::Booking(BookingError::Database(db)) = error {
+                    return Err(ChatError::Database(db));
+                }
+                llm.gateway.record_fallback(error.reason());
+                tracing::info!(
+                    reason = error.reason(),
+                    "turn answered by the built-in engine"
+                );
+                let mut reply = self
+                    .agent
+                    .respond_with(&mut session.agent, text, &found, voice, off_topic)
+                    .await?;
+                // Only say "fallback" when the built-in engine could not do what was asked.
+                if !confident && matches!(reply.action, Action::Answer) {
+                    reply.action = Action::Fallback;
+                }
+                session.history.push(ChatMessage::text(
+                    "assistant",
+                    self.scanner.redact(&reply.message),
+                ));
+                let mut turn = Turn::local(reply).routed(&decision);
+                turn.fell_back = true;
+                Ok(turn)
+            }
+        }
+    }
+
+    /// A turn is context-free when no booking is under way, it carries no customer
+    /// data, and it asks a general question: only such answers may be cached.
+    fn is_context_free(&self, session: &Session, found: &Extraction, verdict: &Verdict) -> bool {
+        let idle = matches!(
+            session.agent.stage,
+            Stage::Collecting | Stage::Booked { .. }
+        );
+        idle && session.agent.draft.is_empty()
+            && !verdict.has(Category::Pii)
+            && !agent::gives_booking_details(found)
+            && found.reference.is_none()
+            && found.yes.is_none()
+    }
+
+    async fn cached_answer(
+        &self,
+        llm: &LlmService,
+        session: &mut Session,
+        text: &str,
+        tier: Tier,
+    ) -> Result<Turn, LlmTurnError> {
+        let key = cache_key(&session.variant, text);
+        let system = llm_agent::system_prompt(
+            session.voice,
+            self.agent.booking().today(),
+            &AgentState::default(),
+        );
+        let prompt = Prompt {
+            messages: vec![
+                ChatMessage::text("system", system),
+                ChatMessage::text("user", text.to_owned()),
+            ],
+            tools: Vec::new(),
+            temperature: temperature(&session.variant),
+        };
+        let gateway = &llm.gateway;
+        let produced = llm
+            .cache
+            .get_or_produce(
+                key,
+                async {
+                    let answer = gateway.complete(tier, &prompt).await?;
+                    let message = answer.completion.content.clone().unwrap_or_default();
+                    if message.trim().is_empty() {
+                        return Err(GatewayError::Unavailable(ErrorClass::Malformed));
+                    }
+                    Ok(CachedAnswer {
+                        message,
+                        model: answer.model,
+                        cost_micros: answer.cost_micros,
+                        input_tokens: answer.completion.usage.prompt_tokens,
+                        output_tokens: answer.completion.usage.completion_tokens,
+                    })
+                },
+                |answer| self.scanner.find_pii(&answer.message).is_empty(),
+            )
+            .await;
+        let (answer, hit) = match produced {
+            Ok(found) => found,
+            Err(CacheError::NotCacheable(answer)) => (answer, false),
+            Err(CacheError::Upstream(error)) => return Err(error.into()),
+        };
+        llm.gateway.record_cache(hit);
+        session
+            .history
+            .push(ChatMessage::text("assistant", answer.message.clone()));
+        Ok(Turn {
+            reply: Reply::say(Action::Answer, answer.message),
+            model: answer.model,
+            tier,
+            // A hit costs nothing and used no tokens; a miss is an ordinary call.
+            input_tokens: if hit { 0 } else { answer.input_tokens },
+            output_tokens: if hit { 0 } else { answer.output_tokens },
+            cost_micros: if hit { 0 } else { answer.cost_micros },
+            cached: hit,
+            route_reason: None,
+            complexity: None,
+            fell_back: false,
+        })
+    }
+
+    /// Scans the reply; a blocked reply is replaced, personal data is redacted.
+    async fn screen_output(&self, session: &Session, mut reply: Reply) -> Reply {
+        let verdict: Verdict = self.scanner.scan(&reply.message, Direction::Output);
+        if verdict.is_blocked() {
+            self.incidents
+                .record(Some(&session.conversation_id), Direction::Output, &verdict)
+                .await;
+            reply.message = replies::not_understood(session.voice);
+        } else if verdict.redacted != reply.message {
+            reply.message = verdict.redacted;
+        }
+        reply
+    }
+
+    async fn record(
+        &self,
+        session: &Session,
+        user_content: &str,
+        turn: &Turn,
+        metadata: &TurnMetadata,
+    ) -> Result<(), ChatError> {
+        let reply = &turn.reply;
+        let outcome = match reply.action {
+            Action::Booked => Some("booked"),
+            Action::Rescheduled => Some("rescheduled"),
+            Action::Cancelled => Some("cancelled"),
+            _ => None,
+        };
+        let job = session.agent.draft.job_view().to_string();
+        let user = NewMessage {
+            role: "user",
+            content: user_content,
+            safety_action: Some(if reply.action == Action::Blocked {
+                "block"
+            } else {
+                "allow"
+            }),
+            ..NewMessage::default()
+        };
+        let assistant_content = self.scanner.redact(&reply.message);
+        let assistant = NewMessage {
+            role: "assistant",
+            content: &assistant_content,
+            action: Some(reply.action.as_str()),
+            tier: Some(&metadata.tier),
+            model: Some(&metadata.model),
+            route_reason: turn.route_reason.as_deref(),
+            complexity: turn.complexity,
+            input_tokens: i64::try_from(turn.input_tokens).unwrap_or(i64::MAX),
+            output_tokens: i64::try_from(turn.output_tokens).unwrap_or(i64::MAX),
+            cost_micros: i64::try_from(turn.cost_micros).unwrap_or(i64::MAX),
+            latency_ms: Some(metadata.response_time_ms),
+            cached: metadata.cached,
+            ..NewMessage::default()
+        };
+        let totals = TurnTotals {
+            input_tokens: i64::try_from(turn.input_tokens).unwrap_or(i64::MAX),
+            output_tokens: i64::try_from(turn.output_tokens).unwrap_or(i64::MAX),
+            cost_micros: i64::try_from(turn.cost_micros).unwrap_or(i64::MAX),
+            blocked: reply.action == Action::Blocked,
+            fallback: reply.action == Action::Fallback || turn.fell_back,
+            booking_reference: reply.appointment.as_ref().map(|a| a.reference.as_str()),
+            outcome,
+            job: &job,
+        };
+        repo::record_turn(
+            &self.db,
+            &session.conversation_id,
+            &user,
+            &assistant,
+            &totals,
+            self.clock.now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn render(&self, state: &AgentState, reply: Reply, metadata: TurnMetadata) -> TurnResponse {
+        let labels = reply.slots.iter().map(|slot| {
+            let mut view = json!(SlotView::from(slot));
+            view["label"] = json!(replies::slot_label(slot));
+            view
+        });
+        TurnResponse {
+            message: reply.message,
+            action: reply.action,
+            missing_fields: reply.missing.iter().map(|m| m.as_str()).collect(),
+            extracted_data: match &state.stage {
+                Stage::Booked { .. } if reply.action == Action::Booked => json!({}),
+                _ => state.draft.view(),
+            },
+            quote: reply.quote.map(|q| json!(q)),
+            appointment: reply.appointment.map(|a| json!(a)),
+            slots: labels.collect(),
+            metadata,
+        }
+    }
+
+    /// The session's turns, as stored (redacted).
+    pub async fn history(&self, session_id: &str) -> Result<Value, ChatError> {
+        if !sessions::is_well_formed(session_id) {
+            return Err(ChatError::SessionNotFound);
+        }
+        let row = repo::find_by_session(&self.db, &sessions::session_hash(session_id))
+            .await?
+            .ok_or(ChatError::SessionNotFound)?;
+        let messages = repo::list_messages(&self.db, &row.id).await?;
+        Ok(json!({
+            "conversationId": row.id,
+            "variant": row.variant,
+            "status": row.status,
+            "messages": messages,
+        }))
+    }
+
+    /// Ends a conversation, with an optional 1–5 rating.
+    pub async fn end(
+        &self,
+        session_id: &str,
+        satisfaction: Option<u8>,
+    ) -> Result<Value, ChatError> {
+        if satisfaction.is_some_and(|s| !(1..=5).contains(&s)) {
+            return Err(ChatError::Invalid {
+                field: "satisfaction",
+                message: "must be between 1 and 5".to_owned(),
+            });
+        }
+        let shared = self.session(session_id).await?;
+        let mut session = shared.lock().await;
+        session.ended = true;
+        repo::end_conversation(
+            &self.db,
+            &session.conversation_id,
+            satisfaction,
+            self.clock.now(),
+        )
+        .await?;
+        let message = replies::goodbye(session.voice);
+        drop(session);
+        self.sessions.remove(session_id);
+        Ok(json!({ "message": message, "action": Action::Ended }))
+    }
+
+    /// Conversation list for operators.
+    pub async fn list_conversations(
+        &self,
+        variant: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<repo::ConversationRow>, i64), ChatError> {
+        Ok(repo::list_conversations(&self.db, variant, limit, offset).await?)
+    }
+
+    /// One conversation with its messages, for operators.
+    pub async fn conversation(&self, id: &str) -> Result<Option<Value>, ChatError> {
+        let Some(row) = repo::find_conversation(&self.db, id).await? else {
+            return Ok(None);
+        };
+        let messages = repo::list_messages(&self.db, &row.id).await?;
+        Ok(Some(json!({ "conversation": row, "messages": messages })))
+    }
+
+    /// The scanner, for callers that redact.
+    pub fn scanner(&self) -> &Scanner {
+        &self.scanner
+    }
+}
