@@ -1,0 +1,217 @@
+//! A customer never sees a model outage: breakers, disciplined retries, the fallback
+//! chain to the built-in engine, deadlines.
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+
+use crate::fake_llm::{FakeLlm, Step};
+use crate::helpers::{json, spawn_app_with, TestApp};
+use crate::llm::{llm_options, say, start_session};
+
+/// A question the router always sends to a model under `performance_optimized`.
+const OPEN_QUESTION: &str =
+    "Could you explain how your deep cleaning differs from a standard one and why it takes longer?";
+
+async fn book_through_outage(app: &TestApp) -> serde_json::Value {
+    let session = start_session(app).await;
+    say(app, &session, "I need a standard cleaning for 900 sq ft, can you explain what is included and why it takes two hours?").await;
+    say(
+        app,
+        &session,
+        "December 3 at 10am please, and could you tell me why you need my address?",
+    )
+    .await;
+    say(
+        app,
+        &session,
+        "I'm Ana Ruiz, 555-201-3344, 12 Oak Street, Albany NY",
+    )
+    .await;
+    say(app, &session, "yes, book it").await
+}
+
+#[tokio::test]
+async fn during_a_full_outage_every_turn_is_answered_and_bookings_continue() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::status(500));
+    let app = spawn_app_with(llm_options(&fake).var("CREWS", "50")).await;
+    let mut latencies = Vec::new();
+    let mut booked = 0;
+    for round in 0..25 {
+        // 4 turns per booking: 100 turns in all.
+        let started = Instant::now();
+        let last = book_through_outage(&app).await;
+        latencies.push(started.elapsed());
+        if last["action"] == "booked" {
+            booked += 1;
+        } else {
+            panic!("round {round}: {last}");
+        }
+    }
+    assert_eq!(booked, 25);
+    let calls = fake.calls();
+    println!("100 turns during an outage: {booked} bookings, {calls} upstream calls");
+    assert!(calls < 40, "the breaker stopped the calls: {calls}");
+    let health = json(app.get("/api/health").await).await;
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["data"]["checks"]["llm"]["status"], "degraded");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(
+            "circuit_breaker_state{model=\"llama-3.3-70b-versatile\",provider=\"groq\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("llm_fallbacks_total{reason="));
+    let reliability = json(app.get("/api/reliability/metrics").await).await["data"].clone();
+    assert!(reliability["rejectedByBreaker"].as_u64().unwrap() > 0);
+    assert!(
+        reliability["errorsByClass"]["server_error"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}
+
+#[tokio::test]
+async fn an_open_breaker_lets_only_probes_through_and_closes_after_recovery() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::status(503));
+    let app = spawn_app_with(llm_options(&fake).var("CIRCUIT_BREAKER_TIMEOUT", "1000")).await;
+    let session = start_session(&app).await;
+    for _ in 0..12 {
+        say(&app, &session, OPEN_QUESTION).await;
+    }
+    let breakers =
+        json(app.get("/api/reliability/metrics").await).await["data"]["breakers"].clone();
+    let state_of = |breakers: &serde_json::Value, model: &str| {
+        breakers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["model"] == model)
+            .unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(
+        state_of(&breakers, "llama-3.3-70b-versatile"),
+        "open",
+        "{breakers}"
+    );
+    let calls_when_open = fake.calls();
+    for _ in 0..10 {
+        let reply = say(&app, &session, OPEN_QUESTION).await;
+        assert_eq!(reply["metadata"]["tier"], "local");
+    }
+    assert_eq!(
+        fake.calls(),
+        calls_when_open,
+        "no calls reach the provider while open"
+    );
+
+    fake.set_default(Step::text(
+        "Deep cleaning covers everything in a standard clean plus the details.",
+    ));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..3 {
+        let reply = say(&app, &session, OPEN_QUESTION).await;
+        assert_ne!(reply["metadata"]["tier"], "local", "{reply}");
+    }
+    let breakers =
+        json(app.get("/api/reliability/metrics").await).await["data"]["breakers"].clone();
+    assert_eq!(
+        state_of(&breakers, "llama-3.3-70b-versatile"),
+        "closed",
+        "{breakers}"
+    );
+    assert_eq!(
+        json(app.get("/api/health").await).await["status"],
+        "healthy"
+    );
+}
+
+#[tokio::test]
+async fn with_half_the_calls_failing_the_provider_sees_at_most_1_2_calls_per_turn() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::Flaky {
+        error_rate: 0.5,
+        then: Box::new(Step::text("Happy to explain.")),
+    });
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let sessions: Vec<String> = join_all((0..10).map(|_| start_session(&app))).await;
+    let turns = 200;
+    for i in 0..turns {
+        let reply = say(&app, &sessions[i % 10], OPEN_QUESTION).await;
+        assert_ne!(reply["action"], "blocked");
+    }
+    let per_turn = fake.calls() as f64 / turns as f64;
+    println!(
+        "50 % upstream errors: {} calls for {turns} turns = {per_turn:.3} calls per turn",
+        fake.calls()
+    );
+    assert!(per_turn <= 1.2, "{per_turn}");
+}
+
+#[tokio::test]
+async fn an_auth_error_is_not_retried() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::status(401));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    let reply = say(&app, &session, OPEN_QUESTION).await;
+    assert_eq!(reply["metadata"]["tier"], "local");
+    assert!(
+        !reply["message"].as_str().unwrap().contains("401"),
+        "no provider text reaches the customer"
+    );
+    assert_eq!(
+        fake.calls(),
+        1,
+        "a 401 is neither retried nor sent to the other model"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_retried_after_its_retry_after() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.push(Step::rate_limited(1));
+    fake.set_default(Step::text("Sure, here is how it works."));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    // Warm the retry budget: retries are at most 20 % of recent calls.
+    let session = start_session(&app).await;
+    for _ in 0..5 {
+        say(
+            &app,
+            &session,
+            "Can you tell me why you charge by the hour and how you estimate time?",
+        )
+        .await;
+    }
+    fake.push(Step::rate_limited(1));
+    let started = Instant::now();
+    let reply = say(&app, &session, OPEN_QUESTION).await;
+    assert_eq!(reply["message"], "Sure, here is how it works.");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_provider_never_holds_a_turn_past_its_deadline() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::Stall { ms: 60_000 });
+    let app = spawn_app_with(
+        llm_options(&fake)
+            .var("LLM_TIMEOUT_MS", "700")
+            .var("LLM_TURN_DEADLINE_MS", "1500"),
+    )
+    .await;
+    let session = start_session(&app).await;
+    let started = Instant::now();
+    let reply = say(&app, &session, OPEN_QUESTION).await;
+    let elapsed = started.elapsed();
+    assert_eq!(reply["metadata"]["tier"], "local");
+    assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
+}
