@@ -1,12 +1,20 @@
-//! The command line: `serve` (default), `migrate`, `check`. Parsing only; the work is
-//! done by the library functions each command calls.
+//! The command line: `serve` (default), `migrate`, `check`, `eval`, `safety-eval`.
+//! Parsing and printing; the work is done by the library functions each command calls.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
 
-use crate::config::Config;
+use crate::chat::eval::{self, REFERENCE_CLOCK};
+use crate::chat::repository::{insert_evaluations, EvaluationRow};
+use crate::clock::Clock;
+use crate::config::{Config, Secret};
 use crate::storage::Database;
+
+/// Where `cleanspace eval` finds its dialogues by default (the shared folder beside the checkout).
+pub const DEFAULT_DIALOGUES: &str = "../shared/eval/booking/dialogues.jsonl";
 
 /// A parsed subcommand.
 #[derive(Debug, PartialEq, Eq)]
@@ -17,12 +25,16 @@ pub enum Command {
     Migrate,
     /// Pre-flight checks; exit non-zero with the reason on failure.
     Check,
+    /// Run the simulated booking dialogues against a variant.
+    Eval { dialogues: PathBuf, variant: String },
+    /// Measure the safety scanner on a labelled JSONL file.
+    SafetyEval { path: PathBuf },
     /// Print usage.
     Help,
 }
 
 /// Usage text.
-pub const USAGE: &str = "usage: cleanspace [serve|migrate|check|help]";
+pub const USAGE: &str = "usage: cleanspace [serve | migrate | check | eval [--dialogues PATH] [--variant NAME] | safety-eval PATH.jsonl | help]";
 
 impl Command {
     /// Parses the arguments after the program name.
@@ -31,6 +43,28 @@ impl Command {
             None | Some("serve") => Ok(Command::Serve),
             Some("migrate") => Ok(Command::Migrate),
             Some("check") => Ok(Command::Check),
+            Some("eval") => {
+                let mut dialogues = PathBuf::from(DEFAULT_DIALOGUES);
+                let mut variant = "baseline".to_owned();
+                let mut rest = args[1..].iter();
+                while let Some(flag) = rest.next() {
+                    let value = rest
+                        .next()
+                        .with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
+                    match flag.as_str() {
+                        "--dialogues" => dialogues = PathBuf::from(value),
+                        "--variant" => variant = value.clone(),
+                        other => bail!("unknown option `{other}`\n{USAGE}"),
+                    }
+                }
+                Ok(Command::Eval { dialogues, variant })
+            }
+            Some("safety-eval") => match args.get(1) {
+                Some(path) => Ok(Command::SafetyEval {
+                    path: PathBuf::from(path),
+                }),
+                None => bail!("safety-eval needs a JSONL file\n{USAGE}"),
+            },
             Some("help" | "--help" | "-h") => Ok(Command::Help),
             Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
         }
@@ -83,6 +117,60 @@ pub async fn check(config: &Config) -> anyhow::Result<()> {
         );
     }
     println!("ok   static dir {}", config.static_dir.display());
+    Ok(())
+}
+
+/// `cleanspace eval`: runs the dialogues on a fresh temporary database with the
+/// reference clock and enough crews, prints the report, stores one row per dialogue in
+/// the configured database. Returns whether every dialogue succeeded.
+pub async fn eval(config: &Config, dialogues: &Path, variant: &str) -> anyhow::Result<bool> {
+    let dialogues = eval::load_dialogues(dialogues).map_err(anyhow::Error::msg)?;
+    let clock_at: DateTime<Utc> = DateTime::parse_from_rfc3339(REFERENCE_CLOCK)
+        .context("reference clock")?
+        .with_timezone(&Utc);
+    let scratch = std::env::temp_dir().join(format!("cleanspace-eval-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&scratch).context("temporary folder")?;
+    let mut eval_config = config.clone();
+    eval_config.database_url = format!("sqlite://{}/eval.db", scratch.display());
+    eval_config.crews = 20;
+    eval_config.admin_password = Some(Secret::new(format!("{:x}", rand::random::<u128>())));
+    let state = crate::startup::build_state(eval_config, Clock::Fixed(clock_at)).await?;
+    let mut results = Vec::new();
+    for dialogue in &dialogues {
+        results.push(eval::run_dialogue(&state.chat, dialogue, variant).await);
+    }
+    state.db.close().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    println!("{}", eval::report(variant, &results));
+
+    let db = Database::connect(&config.database_url, 1)
+        .await
+        .context("cannot open the database (DATABASE_URL)")?;
+    db.migrate().await.context("cannot apply migrations")?;
+    let run_id = format!("eval_{:x}", rand::random::<u64>());
+    let rows: Vec<EvaluationRow> = results
+        .iter()
+        .map(|r| EvaluationRow {
+            dialogue_id: &r.id,
+            success: r.success,
+            turns: r.turns as i64,
+            cost_micros: 0,
+            failure: r.failure.as_deref(),
+        })
+        .collect();
+    insert_evaluations(&db, &run_id, variant, &rows, Utc::now()).await?;
+    db.close().await;
+    println!("stored {} rows as run {run_id}", rows.len());
+    Ok(results.iter().all(|r| r.success))
+}
+
+/// `cleanspace safety-eval PATH`: prints the scanner's recall, false positives,
+/// PII precision/recall and latency on a labelled file.
+pub fn safety_eval(path: &Path) -> anyhow::Result<()> {
+    let scanner = crate::safety::Scanner::new().context("safety scanner")?;
+    let report =
+        crate::safety::eval::run_eval(&scanner, path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{report}");
     Ok(())
 }
 

@@ -3,13 +3,18 @@
 
 pub mod auth;
 pub mod booking;
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod http;
 pub mod inquiries;
+pub mod llm;
 pub mod observability;
+pub mod optimization;
+pub mod safety;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -21,9 +21,13 @@ async fn main() -> ExitCode {
 async fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = Command::parse(&args)?;
-    if command == Command::Help {
-        println!("{USAGE}");
-        return Ok(());
+    match &command {
+        Command::Help => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Command::SafetyEval { path } => return cli::safety_eval(path),
+        _ => {}
     }
     // A missing .env is normal; a malformed one is reported.
     if let Err(error) = dotenvy::dotenv() {
@@ -37,6 +41,12 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve => Application::build(config).await?.run_until_stopped().await,
         Command::Migrate => cli::migrate(&config).await,
         Command::Check => cli::check(&config).await,
-        Command::Help => Ok(()),
+        Command::Eval { dialogues, variant } => {
+            if !cli::eval(&config, &dialogues, &variant).await? {
+                anyhow::bail!("some dialogues failed");
+            }
+            Ok(())
+        }
+        Command::SafetyEval { .. } | Command::Help => Ok(()),
     }
 }

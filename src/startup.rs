@@ -11,11 +11,16 @@ use tokio::net::TcpListener;
 use crate::auth::TokenKeys;
 use crate::booking::calendar::CalendarRules;
 use crate::booking::BookingService;
+use crate::chat::agent::Agent;
+use crate::chat::extract::Extractor;
+use crate::chat::ChatService;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::http;
 use crate::http::rate_limit::{spawn_pruner, RateLimits};
 use crate::observability::metrics::Metrics;
+use crate::safety::incidents::IncidentLog;
+use crate::safety::Scanner;
 use crate::state::AppState;
 use crate::storage::Database;
 
@@ -112,8 +117,33 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         ..CalendarRules::default()
     };
     let booking = BookingService::new(db.clone(), clock.clone(), rules);
+    let scanner = Arc::new(Scanner::new().context("safety scanner")?);
+    let incidents = IncidentLog::new(
+        db.clone(),
+        clock.clone(),
+        metrics.safety_incidents_total.clone(),
+    );
+    let agent = Agent::new(
+        Extractor::new().context("chat extractors")?,
+        booking.clone(),
+    );
+    let llm = crate::llm::LlmService::build(&config, db.clone(), clock.clone(), metrics.clone())
+        .await?
+        .map(Arc::new);
+    let chat = Arc::new(ChatService::new(
+        db.clone(),
+        clock.clone(),
+        agent,
+        scanner.clone(),
+        incidents.clone(),
+        llm.clone(),
+    ));
     Ok(AppState {
+        llm,
         booking,
+        scanner,
+        incidents,
+        chat,
         token_keys: Arc::new(TokenKeys::new(config.jwt_secret.expose())),
         admin_password: Arc::new(admin_password),
         rate_limits: Arc::new(RateLimits::new(
@@ -124,6 +154,8 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         db,
         metrics,
         clock,
+        traffic: Arc::new(crate::observability::traffic::TrafficRecorder::new()),
+        dashboard: Arc::new(crate::dashboard::DashboardCache::default()),
         started_at: Instant::now(),
     })
 }

@@ -8,11 +8,16 @@ use serde_json::Value;
 
 use crate::auth::TokenKeys;
 use crate::booking::BookingService;
+use crate::chat::ChatService;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
+use crate::dashboard::{DashboardCache, LlmFigures};
 use crate::http::rate_limit::RateLimits;
 use crate::observability::health::HealthStatus;
 use crate::observability::metrics::Metrics;
+use crate::observability::traffic::TrafficRecorder;
+use crate::safety::incidents::IncidentLog;
+use crate::safety::Scanner;
 use crate::storage::Database;
 
 /// Shared state of the running service.
@@ -34,6 +39,18 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Catalog, quotes, calendar and appointments.
     pub booking: BookingService,
+    /// The safety scanner (compiled once).
+    pub scanner: Arc<Scanner>,
+    /// Safety incident log and aggregates.
+    pub incidents: IncidentLog,
+    /// LLM mode (gateway, cache, strategy); `None` without an API key.
+    pub llm: Option<Arc<crate::llm::LlmService>>,
+    /// Chat sessions and the agent.
+    pub chat: Arc<ChatService>,
+    /// Last-hour request counts and latencies for the dashboard.
+    pub traffic: Arc<TrafficRecorder>,
+    /// The last computed dashboard, reused for two seconds.
+    pub dashboard: Arc<DashboardCache>,
     /// When the service started, for uptime.
     pub started_at: Instant,
 }
@@ -41,7 +58,64 @@ pub struct AppState {
 impl AppState {
     /// Health checks contributed by domains besides the database: (name, status, detail).
     pub fn extra_health_checks(&self) -> Vec<(&'static str, HealthStatus, Value)> {
-        Vec::new()
+        let llm = match self.llm.as_deref() {
+            None => (
+                HealthStatus::Healthy,
+                serde_json::json!({ "status": "disabled", "message": "built-in engine only" }),
+            ),
+            Some(llm) if llm.gateway.any_breaker_open() => (
+                HealthStatus::Degraded,
+                serde_json::json!({ "status": "degraded", "message": "a circuit breaker is open; the built-in engine answers",
+                    "breakers": llm.gateway.breakers() }),
+            ),
+            Some(llm) => (
+                HealthStatus::Healthy,
+                serde_json::json!({ "status": "healthy", "breakers": llm.gateway.breakers() }),
+            ),
+        };
+        vec![("llm", llm.0, llm.1)]
+    }
+
+    /// Figures of the LLM layer for the dashboard (empty until it is configured).
+    pub fn llm_figures(&self) -> LlmFigures {
+        let Some(llm) = self.llm.as_deref() else {
+            return LlmFigures::default();
+        };
+        let breakers = llm.gateway.breakers();
+        let budget = llm.gateway.budget().view();
+        let reliability = llm.gateway.reliability();
+        let cache = llm.cache_counts();
+        LlmFigures {
+            any_open: breakers
+                .iter()
+                .any(|b| b.snapshot.state == crate::llm::breaker::BreakerState::Open),
+            any_half_open: breakers
+                .iter()
+                .any(|b| b.snapshot.state == crate::llm::breaker::BreakerState::HalfOpen),
+            breakers: breakers
+                .iter()
+                .map(|b| {
+                    serde_json::json!({ "provider": b.provider, "model": b.model,
+                    "state": b.snapshot.state, "failureRate": b.snapshot.failure_rate })
+                })
+                .collect(),
+            retries_last_hour: reliability["retries"]["attempted"]
+                .as_u64()
+                .unwrap_or_default(),
+            daily_limit_usd: budget.daily_limit_usd,
+            daily_spent_usd: budget.daily_spent_usd,
+            monthly_limit_usd: budget.monthly_limit_usd,
+            monthly_spent_usd: budget.monthly_spent_usd,
+            strategy: llm.strategy().as_str().to_owned(),
+            cache_hits: cache.0,
+            cache_misses: cache.1,
+            savings_usd: 0.0,
+        }
+    }
+
+    /// The canary's state for the dashboard.
+    pub fn canary_summary(&self) -> Value {
+        serde_json::json!({ "active": false, "stage": Value::Null, "trafficPercent": 0, "candidate": Value::Null, "stable": "baseline" })
     }
 
     /// Updates gauges that are read from state rather than counted as events.

@@ -88,6 +88,55 @@ pub struct Config {
     pub crews: u32,
     /// `CLEANSPACE_CLOCK`: a fixed "now" for evaluations and black-box tests; refused in production.
     pub fixed_clock: Option<DateTime<Utc>>,
+    /// Everything about the LLM provider, routing, budgets and the response cache.
+    pub llm: LlmConfig,
+}
+
+/// LLM mode settings. Without an API key the service runs on the built-in engine only.
+#[derive(Clone, Debug)]
+pub struct LlmConfig {
+    /// `GROQ_API_KEY` or `LLM_API_KEY`; `None` means LLM mode is off.
+    pub api_key: Option<Secret>,
+    /// `LLM_BASE_URL`: OpenAI-compatible endpoint (default Groq's).
+    pub base_url: String,
+    /// `LLM_PROVIDER`: name used on metrics and breakers (default `groq`).
+    pub provider: String,
+    /// `LLM_FAST_MODEL`.
+    pub fast_model: String,
+    /// `LLM_BALANCED_MODEL`.
+    pub balanced_model: String,
+    /// `LLM_PRICES`: price overrides, `model=input/output` per million tokens, comma-separated.
+    pub prices: Option<String>,
+    /// `LLM_TIMEOUT_MS`: one provider call (default 4000).
+    pub timeout_ms: u64,
+    /// `LLM_TURN_DEADLINE_MS`: everything the LLM may take for one turn, retries included (default 8000).
+    pub turn_deadline_ms: u64,
+    /// `LLM_MAX_RETRIES`: retries of one call for retryable errors (default 2).
+    pub max_retries: u32,
+    /// `LLM_SLOW_CALL_MS`: a call slower than this counts as slow for the breaker (default 3000).
+    pub slow_call_ms: u64,
+    /// `CIRCUIT_BREAKER_WINDOW`: calls in the breaker's sliding window (default 20).
+    pub breaker_window: usize,
+    /// `CIRCUIT_BREAKER_TIMEOUT`: milliseconds a breaker stays open (default 30000).
+    pub breaker_open_ms: u64,
+    /// `ROUTING_STRATEGY`: `cost_optimized` (default), `balanced` or `performance_optimized`.
+    pub strategy: String,
+    /// `DAILY_BUDGET_LIMIT` in USD (default 10.00).
+    pub daily_budget_usd: f64,
+    /// `MONTHLY_BUDGET_LIMIT` in USD (default 300.00).
+    pub monthly_budget_usd: f64,
+    /// `PER_REQUEST_BUDGET_LIMIT` in USD (default 0.01).
+    pub per_request_budget_usd: f64,
+    /// `MAX_INPUT_TOKENS` per call (default 2000).
+    pub max_input_tokens: u32,
+    /// `MAX_OUTPUT_TOKENS` per call (default 500).
+    pub max_output_tokens: u32,
+    /// `ENABLE_RESPONSE_CACHE` (default true).
+    pub cache_enabled: bool,
+    /// `CACHE_TTL`: seconds a cached answer lives (default 3600).
+    pub cache_ttl_secs: u64,
+    /// `CACHE_MAX_ENTRIES` (default 10000).
+    pub cache_max_entries: u64,
 }
 
 impl Config {
@@ -187,9 +236,45 @@ impl Config {
             business_timezone,
             crews: parse_or(&get, "CREWS", 2)?,
             fixed_clock,
+            llm: LlmConfig {
+                api_key: get("GROQ_API_KEY")
+                    .or_else(|| get("LLM_API_KEY"))
+                    .map(Secret::new),
+                base_url: get("LLM_BASE_URL")
+                    .unwrap_or_else(|| "https://api.groq.com/openai/v1".to_owned()),
+                provider: get("LLM_PROVIDER").unwrap_or_else(|| "groq".to_owned()),
+                fast_model: get("LLM_FAST_MODEL")
+                    .unwrap_or_else(|| "llama-3.1-8b-instant".to_owned()),
+                balanced_model: get("LLM_BALANCED_MODEL")
+                    .unwrap_or_else(|| "llama-3.3-70b-versatile".to_owned()),
+                prices: get("LLM_PRICES"),
+                timeout_ms: parse_or(&get, "LLM_TIMEOUT_MS", 4_000)?,
+                turn_deadline_ms: parse_or(&get, "LLM_TURN_DEADLINE_MS", 8_000)?,
+                max_retries: parse_or(&get, "LLM_MAX_RETRIES", 2)?,
+                slow_call_ms: parse_or(&get, "LLM_SLOW_CALL_MS", 3_000)?,
+                breaker_window: parse_or(&get, "CIRCUIT_BREAKER_WINDOW", 20)?,
+                breaker_open_ms: parse_or(&get, "CIRCUIT_BREAKER_TIMEOUT", 30_000)?,
+                strategy: get("ROUTING_STRATEGY").unwrap_or_else(|| "cost_optimized".to_owned()),
+                daily_budget_usd: parse_or(&get, "DAILY_BUDGET_LIMIT", 10.0)?,
+                monthly_budget_usd: parse_or(&get, "MONTHLY_BUDGET_LIMIT", 300.0)?,
+                per_request_budget_usd: parse_or(&get, "PER_REQUEST_BUDGET_LIMIT", 0.01)?,
+                max_input_tokens: parse_or(&get, "MAX_INPUT_TOKENS", 2_000)?,
+                max_output_tokens: parse_or(&get, "MAX_OUTPUT_TOKENS", 500)?,
+                cache_enabled: match get("ENABLE_RESPONSE_CACHE") {
+                    None => true,
+                    Some(_) => parse_bool(&get, "ENABLE_RESPONSE_CACHE")?,
+                },
+                cache_ttl_secs: parse_or(&get, "CACHE_TTL", 3_600)?,
+                cache_max_entries: parse_or(&get, "CACHE_MAX_ENTRIES", 10_000)?,
+            },
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// Whether LLM mode is on.
+    pub fn llm_enabled(&self) -> bool {
+        self.llm.api_key.is_some()
     }
 
     /// Rules that hold in every environment, and the stricter ones of production.
@@ -223,6 +308,41 @@ impl Config {
         }
         if !self.database_url.starts_with("sqlite:") {
             return Err(ConfigError::new("DATABASE_URL", "must be a `sqlite:` URL"));
+        }
+        let llm = &self.llm;
+        if !["cost_optimized", "balanced", "performance_optimized"].contains(&llm.strategy.as_str())
+        {
+            return Err(ConfigError::new(
+                "ROUTING_STRATEGY",
+                "must be cost_optimized, balanced or performance_optimized",
+            ));
+        }
+        for (name, value) in [
+            ("DAILY_BUDGET_LIMIT", llm.daily_budget_usd),
+            ("MONTHLY_BUDGET_LIMIT", llm.monthly_budget_usd),
+            ("PER_REQUEST_BUDGET_LIMIT", llm.per_request_budget_usd),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(ConfigError::new(
+                    name,
+                    "must be a non-negative amount in USD",
+                ));
+            }
+        }
+        if llm.timeout_ms == 0 || llm.turn_deadline_ms == 0 {
+            return Err(ConfigError::new(
+                "LLM_TIMEOUT_MS",
+                "timeouts must be at least 1 ms",
+            ));
+        }
+        if llm.breaker_window < 10 {
+            return Err(ConfigError::new(
+                "CIRCUIT_BREAKER_WINDOW",
+                "must be at least 10 calls",
+            ));
+        }
+        if !(llm.base_url.starts_with("http://") || llm.base_url.starts_with("https://")) {
+            return Err(ConfigError::new("LLM_BASE_URL", "must be an http(s) URL"));
         }
         if self.app_env != AppEnv::Production {
             return Ok(());

@@ -33,6 +33,10 @@ fn api_routes() -> Router<AppState> {
         .merge(crate::auth::routes())
         .merge(crate::booking::routes())
         .merge(crate::inquiries::routes())
+        .merge(crate::chat::routes())
+        .merge(crate::dashboard::routes())
+        .merge(crate::optimization::routes())
+        .merge(crate::safety::routes::routes())
         .fallback(api_not_found)
 }
 

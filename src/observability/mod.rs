@@ -5,6 +5,7 @@ pub mod health;
 pub mod metrics;
 pub mod metrics_endpoint;
 pub mod request;
+pub mod traffic;
 
 use tracing_subscriber::EnvFilter;
 

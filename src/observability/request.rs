@@ -84,6 +84,11 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         .http_request_duration_seconds
         .with_label_values(&[method, route.as_str()])
         .observe(elapsed.as_secs_f64());
+    state.traffic.record(
+        state.clock.now().timestamp().div_euclid(60),
+        elapsed.as_secs_f64() * 1000.0,
+        status.is_server_error(),
+    );
     span.in_scope(|| {
         tracing::info!(
             status = status.as_u16(),

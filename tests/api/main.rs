@@ -7,7 +7,14 @@
 
 mod helpers;
 
+#[path = "../support/fake_llm.rs"]
+mod fake_llm;
+
 mod auth;
 mod booking;
+mod chat;
+mod dashboard;
 mod foundation;
+mod llm;
+mod reliability;
 mod shutdown;

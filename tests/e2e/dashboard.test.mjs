@@ -1,0 +1,323 @@
+#!/usr/bin/env node
+// Browser test of the operator dashboard and admin panel, in headless Chromium.
+//
+//   node dashboard.test.mjs --base http://127.0.0.1:PORT --password PW \
+//     [--screenshot /path/shot.png] [--expect '{"safety.incidentsLast24h":"1","cancel":"CS-XXXXXX"}']
+//     [--chromium /usr/bin/chromium] [--timeout 60]
+//
+// 1. /dashboard.html: waits for the first refresh (signing in if the server asks), checks
+//    the six cards carry a green/yellow/red data-status, and that each expected
+//    data-metric shows the expected text (or holds it as its raw data-value).
+// 2. Screenshots: 1280×900 at --screenshot, and 390×844 at <name>-phone.png; the phone
+//    page must not scroll sideways.
+// 3. /admin.html: signs in; with "cancel" in --expect, finds that appointment, cancels it
+//    with a reason through the inline form and waits for #admin-message to confirm.
+// 4. The dashboard, left open meanwhile, must refresh again by itself within 15 s.
+// Console errors, uncaught page errors, CSP violations and 5xx responses fail the run.
+// Prints one JSON line; exit 0 on success, 1 on any failure or after the time limit.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import puppeteer from 'puppeteer-core';
+
+const CARDS = ['system', 'safety', 'reliability', 'cost', 'performance', 'budget'];
+const COLOURS = ['green', 'yellow', 'red'];
+const CANCEL_REASON = 'Cancelled by the browser test';
+
+// ---------------------------------------------------------------- arguments
+
+function readArgs() {
+  const { values } = parseArgs({
+    options: {
+      base: { type: 'string' },
+      password: { type: 'string' },
+      screenshot: { type: 'string' },
+      expect: { type: 'string', default: '{}' },
+      chromium: { type: 'string', default: process.env.CHROMIUM_PATH || '/usr/bin/chromium' },
+      timeout: { type: 'string', default: '60' },
+    },
+    strict: true,
+  });
+  if (!values.base) throw new Error('--base is required (e.g. --base http://127.0.0.1:3000)');
+  let expect;
+  try { expect = JSON.parse(values.expect); } catch (err) { throw new Error('--expect is not valid JSON: ' + err.message); }
+  if (!expect || typeof expect !== 'object' || Array.isArray(expect)) throw new Error('--expect must be a JSON object');
+  const { cancel, ...metrics } = expect;
+  if (cancel !== undefined && !values.password) throw new Error('"cancel" needs --password to sign in');
+  return {
+    base: values.base.replace(/\/+$/, ''), password: values.password, screenshot: values.screenshot,
+    chromium: values.chromium, timeoutMs: Number(values.timeout) * 1000 || 60000,
+    cancel: cancel === undefined ? undefined : String(cancel),
+    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+// ---------------------------------------------------------------- result & exit
+
+const result = { ok: false, cards: 0, statuses: {}, checked: {}, screenshots: [] };
+const problems = []; // console errors, page errors, CSP violations, 5xx answers
+let browser = null;
+let profileDir = null;
+let finished = false;
+
+async function finish(ok, error) {
+  if (finished) return;
+  finished = true;
+  if (browser) {
+    const proc = browser.process();
+    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  }
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  result.ok = ok;
+  if (problems.length) result.problems = problems;
+  if (error) {
+    result.error = error;
+    process.stderr.write('FAIL: ' + error + '\n');
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(ok ? 0 : 1);
+}
+
+// ---------------------------------------------------------------- page watchers
+
+/** Records console errors, page errors, CSP violations and 5xx answers of one page. */
+async function watch(page, label, origin) {
+  await page.evaluateOnNewDocument(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') +
+        ' at ' + (e.sourceFile || '?') + ':' + (e.lineNumber || '?'));
+    });
+  });
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    // Chromium logs every 4xx/5xx fetch this way; 4xx are expected (401, 404 sections), 5xx are caught below.
+    if (/^Failed to load resource: the server responded with a status of/.test(text)) return;
+    problems.push(label + ' console: ' + text);
+  });
+  page.on('pageerror', (err) => problems.push(label + ' page error: ' + (err && err.message ? err.message : String(err))));
+  page.on('response', (res) => {
+    if (res.status() >= 500 && res.url().startsWith(origin)) problems.push(label + ' HTTP ' + res.status() + ' ' + res.url());
+  });
+  page.on('requestfailed', (req) => {
+    const reason = req.failure() ? req.failure().errorText : 'failed';
+    if (req.url().startsWith(origin) && reason !== 'net::ERR_ABORTED') problems.push(label + ' request failed: ' + req.url() + ' ' + reason);
+  });
+}
+
+/** Awaits a puppeteer wait, turning its time-out into a message that says what was awaited. */
+async function step(what, promise) {
+  try {
+    return await promise;
+  } catch (err) {
+    const detail = err && err.name === 'TimeoutError' ? '' : ': ' + (err && err.message ? err.message : String(err));
+    throw new Error('timed out waiting for ' + what + detail);
+  }
+}
+
+function failOnProblems(where) {
+  if (problems.length) throw new Error(where + ': ' + problems[0] + (problems.length > 1 ? ' (+' + (problems.length - 1) + ' more)' : ''));
+}
+
+// ---------------------------------------------------------------- dashboard
+
+async function waitForRefresh(page) {
+  await step('the first dashboard refresh', page.waitForFunction(
+    () => ['ok', 'stale', 'unauthorized', 'unavailable'].includes(document.body.getAttribute('data-refresh-state')),
+    { timeout: 15000 },
+  ));
+  return page.evaluate(() => document.body.getAttribute('data-refresh-state'));
+}
+
+async function openDashboard(page, opts) {
+  await page.goto(opts.base + '/dashboard.html', { waitUntil: 'domcontentloaded' });
+  let state = await waitForRefresh(page);
+  if (state === 'unauthorized' && opts.password) {
+    await page.type('#dash-login-password', opts.password);
+    await page.click('#dash-login-submit');
+    await step('the dashboard sign-in', page.waitForFunction(
+      () => document.body.getAttribute('data-refresh-state') !== 'unauthorized' ||
+        !document.querySelector('#dash-login-error').hidden, { timeout: 15000 }));
+    const error = await page.$eval('#dash-login-error', (n) => (n.hidden ? '' : n.textContent.trim()));
+    if (error) throw new Error('dashboard sign-in failed: ' + error);
+    state = await waitForRefresh(page);
+  }
+  if (state !== 'ok') {
+    const why = await page.evaluate(() => (document.querySelector('#stale-banner:not([hidden]), #notice:not([hidden])') || {}).textContent || '');
+    throw new Error('dashboard did not load (state ' + state + ')' + (why ? ': ' + why.trim().replace(/\s+/g, ' ') : ''));
+  }
+}
+
+async function checkCards(page) {
+  const cards = await page.$$eval('[data-card]', (nodes) => nodes.map((n) => ({ card: n.getAttribute('data-card'), status: n.getAttribute('data-status') })));
+  for (const name of CARDS) {
+    const found = cards.find((c) => c.card === name);
+    if (!found) throw new Error('card "' + name + '" is missing');
+    if (!COLOURS.includes(found.status)) throw new Error('card "' + name + '" has data-status "' + found.status + '", not green/yellow/red');
+    result.statuses[name] = found.status;
+  }
+  result.cards = CARDS.length;
+}
+
+/** Reads every expected metric: its text and raw value. */
+function readMetrics(page, keys) {
+  return page.evaluate((list) => Object.fromEntries(list.map((key) => {
+    const nodes = Array.from(document.querySelectorAll('[data-metric="' + CSS.escape(key) + '"]'));
+    return [key, nodes.map((n) => ({ text: n.textContent.trim().replace(/\s+/g, ' '), value: n.getAttribute('data-value') }))];
+  })), keys);
+}
+
+/** Figures move with traffic, so a mismatch is retried across refreshes (up to ~25 s). */
+async function checkMetrics(page, expected) {
+  const keys = Object.keys(expected);
+  if (keys.length === 0) return;
+  const deadline = Date.now() + 25000;
+  for (;;) {
+    const seen = await readMetrics(page, keys);
+    const wrong = keys.filter((k) => !seen[k].some((m) => m.text === expected[k] || m.value === expected[k]));
+    keys.forEach((k) => { result.checked[k] = seen[k].length ? seen[k][0].text : null; });
+    if (wrong.length === 0) return;
+    if (Date.now() > deadline) {
+      const detail = wrong.map((k) => k + ' expected "' + expected[k] + '" but ' +
+        (seen[k].length ? 'shows "' + seen[k][0].text + '" (raw ' + seen[k][0].value + ')' : 'no element has that data-metric'));
+      throw new Error('metric mismatch: ' + detail.join('; '));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+const refreshCount = (page) => page.evaluate(() => Number(document.body.getAttribute('data-refresh-count')) || 0);
+
+function phonePath(shot) {
+  const ext = path.extname(shot) || '.png';
+  return path.join(path.dirname(shot), path.basename(shot, ext) + '-phone' + ext);
+}
+
+async function takeScreenshots(page, shot) {
+  await page.screenshot({ path: shot });
+  result.screenshots.push(shot);
+  await page.setViewport({ width: 390, height: 844 });
+  await new Promise((r) => setTimeout(r, 300));
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+  if (widths.scroll > widths.view + 1) throw new Error('phone layout scrolls sideways (' + widths.scroll + ' px wide in a ' + widths.view + ' px screen)');
+  const phone = phonePath(shot);
+  await page.screenshot({ path: phone });
+  result.screenshots.push(phone);
+  await page.setViewport({ width: 1280, height: 900 });
+}
+
+// ---------------------------------------------------------------- admin panel
+
+async function signIn(page, opts) {
+  await page.goto(opts.base + '/admin.html', { waitUntil: 'domcontentloaded' });
+  await step('the admin page to start', page.waitForFunction(
+    () => ['signed-in', 'signed-out'].includes(document.body.getAttribute('data-auth')), { timeout: 10000 }));
+  await step('the sign-in form', page.waitForSelector('#login-password', { visible: true, timeout: 5000 }));
+  await page.type('#login-password', opts.password);
+  await page.click('#login-submit');
+  await step('the admin tabs after sign-in', page.waitForFunction(() => {
+    const tab = document.querySelector('#tab-appointments');
+    const error = document.querySelector('#login-error');
+    return (tab && tab.offsetParent !== null) || (error && !error.hidden);
+  }, { timeout: 10000 }));
+  const error = await page.$eval('#login-error', (n) => (n.hidden ? '' : n.textContent.trim()));
+  if (error) throw new Error('admin sign-in failed: ' + error);
+  result.signedIn = true;
+}
+
+/** Waits until the appointment list has answered; fails with the panel's own words if it cannot. */
+async function waitForList(page) {
+  await step('the appointment list', page.waitForFunction(() => {
+    const note = document.querySelector('[data-note="appointments"]');
+    const message = document.querySelector('#admin-message');
+    return document.querySelector('#appt-summary').textContent.trim() !== 'Loading…' ||
+      (note && !note.hidden) || (message && message.classList.contains('is-error'));
+  }, { timeout: 10000 }));
+  const problem = await page.evaluate(() => {
+    const note = document.querySelector('[data-note="appointments"]');
+    const message = document.querySelector('#admin-message');
+    if (note && !note.hidden) return note.textContent.trim();
+    return message.classList.contains('is-error') ? message.textContent.trim() : '';
+  });
+  if (problem) throw new Error('the appointment list did not load: ' + problem);
+}
+
+async function cancelAppointment(page, reference) {
+  // Wait for the first page so that its late answer cannot replace the search result.
+  await waitForList(page);
+  await page.click('#appt-q', { clickCount: 3 });
+  await page.type('#appt-q', reference);
+  await page.click('#appt-search'); // marks the table aria-busy until the search has answered
+  await step('the search for ' + reference, page.waitForSelector('#appt-table[aria-busy="false"]', { timeout: 10000 }));
+  const row = 'tr[data-reference="' + reference + '"]';
+  await step('row ' + reference + ' in the admin list', page.waitForSelector(row, { visible: true, timeout: 10000 }));
+  await page.click(row);
+  await step('the detail panel of ' + reference, page.waitForFunction((ref) => {
+    const panel = document.querySelector('#appt-detail');
+    return panel && !panel.hidden && panel.getAttribute('data-reference') === ref;
+  }, { timeout: 10000 }, reference));
+  const status = await page.$eval('#detail-status', (n) => n.getAttribute('data-value'));
+  const cancel = await page.$('#appt-detail [data-action="cancel"]:not([hidden])');
+  if (!cancel) throw new Error('appointment ' + reference + ' cannot be cancelled (status ' + status + ')');
+  await cancel.click();
+  await step('the reason field', page.waitForSelector('#status-reason', { visible: true, timeout: 5000 }));
+  await page.type('#status-reason', CANCEL_REASON);
+  await page.click('#status-submit');
+  await step('#admin-message after the cancel', page.waitForFunction(
+    () => /is-(success|error)/.test(document.querySelector('#admin-message').className), { timeout: 10000 }));
+  const message = await page.$eval('#admin-message', (n) => ({ text: n.textContent.trim(), ok: n.classList.contains('is-success') }));
+  if (!message.ok || !message.text.includes(reference) || !/cancelled/i.test(message.text)) {
+    throw new Error('cancel did not succeed: ' + (message.text || 'no message'));
+  }
+  // The list is reloaded from the server: the row must now say cancelled.
+  await step(reference + ' to show as cancelled in the reloaded list',
+    page.waitForSelector(row + ' .badge[data-value="cancelled"]', { timeout: 10000 }));
+  result.cancelled = reference;
+  result.message = message.text;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const opts = readArgs();
+  setTimeout(() => finish(false, 'timed out after ' + opts.timeoutMs / 1000 + ' s'), opts.timeoutMs);
+  const origin = new URL(opts.base).origin;
+  profileDir = mkdtempSync(path.join(tmpdir(), 'cleanspace-e2e-'));
+  browser = await puppeteer.launch({
+    executablePath: opts.chromium,
+    headless: true,
+    defaultViewport: { width: 1280, height: 900 },
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--user-data-dir=' + profileDir],
+  });
+
+  const dash = await browser.newPage();
+  await watch(dash, 'dashboard', origin);
+  await openDashboard(dash, opts);
+  await checkCards(dash);
+  await checkMetrics(dash, opts.metrics);
+  if (opts.screenshot) await takeScreenshots(dash, opts.screenshot);
+  failOnProblems('dashboard');
+  const firstCount = await refreshCount(dash);
+
+  if (opts.password) {
+    const admin = await browser.newPage();
+    await watch(admin, 'admin', origin);
+    await signIn(admin, opts);
+    if (opts.cancel) await cancelAppointment(admin, opts.cancel);
+    failOnProblems('admin');
+  }
+  // The dashboard page stayed open meanwhile (paused while hidden): back in front, it must
+  // refresh again by itself (every 10 s, at once if a refresh is overdue).
+  await dash.bringToFront();
+  await step('a second automatic dashboard refresh', dash.waitForFunction(
+    (n) => Number(document.body.getAttribute('data-refresh-count')) > n, { timeout: 15000 }, firstCount));
+  result.refreshes = await refreshCount(dash);
+  failOnProblems('dashboard');
+  await finish(true);
+}
+
+main().catch((err) => finish(false, err && err.message ? err.message : String(err)));
