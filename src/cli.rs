@@ -25,6 +25,10 @@ pub enum Command {
     Migrate,
     /// Pre-flight checks; exit non-zero with the reason on failure.
     Check,
+    /// Consistent online copy of the database.
+    Backup { path: PathBuf, keep: Option<usize> },
+    /// Replace the database with a backup (server stopped).
+    Restore { path: PathBuf },
     /// Run the simulated booking dialogues against a variant.
     Eval { dialogues: PathBuf, variant: String },
     /// Measure the safety scanner on a labelled JSONL file.
@@ -34,7 +38,7 @@ pub enum Command {
 }
 
 /// Usage text.
-pub const USAGE: &str = "usage: cleanspace [serve | migrate | check | eval [--dialogues PATH] [--variant NAME] | safety-eval PATH.jsonl | help]";
+pub const USAGE: &str = "usage: cleanspace [serve | migrate | check | backup PATH [--keep N] | restore PATH | eval [--dialogues PATH] [--variant NAME] | safety-eval PATH.jsonl | help]";
 
 impl Command {
     /// Parses the arguments after the program name.
@@ -59,6 +63,28 @@ impl Command {
                 }
                 Ok(Command::Eval { dialogues, variant })
             }
+            Some("backup") => {
+                let path = args
+                    .get(1)
+                    .with_context(|| format!("backup needs a target file\n{USAGE}"))?;
+                let keep = match (args.get(2).map(String::as_str), args.get(3)) {
+                    (None, _) => None,
+                    (Some("--keep"), Some(n)) => {
+                        Some(n.parse().with_context(|| "--keep needs a number")?)
+                    }
+                    _ => bail!("unknown option\n{USAGE}"),
+                };
+                Ok(Command::Backup {
+                    path: PathBuf::from(path),
+                    keep,
+                })
+            }
+            Some("restore") => match args.get(1) {
+                Some(path) => Ok(Command::Restore {
+                    path: PathBuf::from(path),
+                }),
+                None => bail!("restore needs a backup file\n{USAGE}"),
+            },
             Some("safety-eval") => match args.get(1) {
                 Some(path) => Ok(Command::SafetyEval {
                     path: PathBuf::from(path),
@@ -117,6 +143,56 @@ pub async fn check(config: &Config) -> anyhow::Result<()> {
         );
     }
     println!("ok   static dir {}", config.static_dir.display());
+    check_llm(config).await
+}
+
+/// The LLM line of `check`: a rejected key fails (the setting is wrong); an unreachable
+/// provider only warns, because the service still answers with the built-in engine and
+/// a provider outage must not block a restart.
+async fn check_llm(config: &Config) -> anyhow::Result<()> {
+    let Some(key) = config.llm.api_key.clone() else {
+        println!("ok   llm off (no GROQ_API_KEY/LLM_API_KEY): built-in engine only");
+        return Ok(());
+    };
+    let provider = crate::llm::providers::openai::OpenAiProvider::new(
+        &config.llm.provider,
+        &config.llm.base_url,
+        key,
+        std::time::Duration::from_secs(5),
+    )
+    .context("llm: cannot build the HTTP client")?;
+    match provider.probe().await {
+        Ok(()) => println!("ok   llm reachable at {}", config.llm.base_url),
+        Err(e) if matches!(e.class, crate::llm::retry::ErrorClass::Auth) => {
+            bail!("llm: the provider refused the API key (GROQ_API_KEY/LLM_API_KEY), status {:?}", e.status)
+        }
+        Err(e) => println!(
+            "warn llm: {} unreachable ({}); the built-in engine will answer until it is (LLM_BASE_URL)",
+            config.llm.base_url,
+            e.class.as_str()
+        ),
+    }
+    Ok(())
+}
+
+/// `cleanspace backup PATH [--keep N]`.
+pub async fn backup(config: &Config, path: &Path, keep: Option<usize>) -> anyhow::Result<()> {
+    let db = Database::connect(&config.database_url, 1)
+        .await
+        .context("cannot open the database (DATABASE_URL)")?;
+    let removed = crate::storage::files::backup(&db.reader, path, keep).await?;
+    db.close().await;
+    println!("ok   backup written and verified: {}", path.display());
+    for old in removed {
+        println!("ok   removed old backup {}", old.display());
+    }
+    Ok(())
+}
+
+/// `cleanspace restore PATH`.
+pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<()> {
+    crate::storage::files::restore(&config.database_url, path).await?;
+    println!("ok   database restored from {}", path.display());
     Ok(())
 }
 

@@ -41,6 +41,8 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve => Application::build(config).await?.run_until_stopped().await,
         Command::Migrate => cli::migrate(&config).await,
         Command::Check => cli::check(&config).await,
+        Command::Backup { path, keep } => cli::backup(&config, &path, keep).await,
+        Command::Restore { path } => cli::restore(&config, &path).await,
         Command::Eval { dialogues, variant } => {
             if !cli::eval(&config, &dialogues, &variant).await? {
                 anyhow::bail!("some dialogues failed");

@@ -28,6 +28,8 @@ use crate::storage::Database;
 pub struct Application {
     state: AppState,
     listener: TcpListener,
+    /// Held while serving, so `cleanspace restore` cannot swap the file under us.
+    _lock: crate::storage::files::ServerLock,
 }
 
 impl Application {
@@ -42,12 +44,17 @@ impl Application {
 
     /// Like `build` with an explicit clock (tests pass a manual one).
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let lock = crate::storage::files::ServerLock::acquire(&config.database_url)?;
         let state = build_state(config, clock).await?;
         let address = SocketAddr::new(state.config.host, state.config.port);
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address} (PORT/HOST)"))?;
-        Ok(Self { state, listener })
+        Ok(Self {
+            state,
+            listener,
+            _lock: lock,
+        })
     }
 
     /// The bound port (useful with `PORT=0`).
@@ -74,7 +81,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Application { state, listener } = self;
+        let Application {
+            state,
+            listener,
+            _lock,
+        } = self;
         let pruner = spawn_pruner(state.rate_limits.clone());
         let router = http::router(state.clone());
         tracing::info!(

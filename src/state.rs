@@ -79,7 +79,12 @@ impl AppState {
     /// Figures of the LLM layer for the dashboard (empty until it is configured).
     pub fn llm_figures(&self) -> LlmFigures {
         let Some(llm) = self.llm.as_deref() else {
-            return LlmFigures::default();
+            return LlmFigures {
+                daily_limit_usd: self.config.llm.daily_budget_usd,
+                monthly_limit_usd: self.config.llm.monthly_budget_usd,
+                strategy: format!("{} (LLM off)", self.config.llm.strategy),
+                ..LlmFigures::default()
+            };
         };
         let breakers = llm.gateway.breakers();
         let budget = llm.gateway.budget().view();

@@ -178,7 +178,7 @@ pub fn check_slot(
     }
     let (open, close) = opening_hours(date.weekday()).ok_or(SlotError::Closed)?;
     let minute_of_day = time.num_seconds_from_midnight() / 60;
-    if time.second() != 0 || time.nanosecond() != 0 || minute_of_day % grid(rules) != 0 {
+    if time.second() != 0 || time.nanosecond() != 0 || !minute_of_day.is_multiple_of(grid(rules)) {
         return Err(SlotError::OffGrid);
     }
     if time < open || time >= close {

@@ -66,6 +66,7 @@ pub struct NewMessage<'a> {
     pub latency_ms: Option<f64>,
     pub cached: bool,
     pub safety_action: Option<&'a str>,
+    pub fallback_reason: Option<&'a str>,
 }
 
 /// What one turn changes on its conversation.
@@ -176,8 +177,8 @@ async fn insert_message(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO messages (conversation_id, role, content, action, tier, model, route_reason, complexity,
-            input_tokens, output_tokens, cost_micros, latency_ms, cached, safety_action, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            input_tokens, output_tokens, cost_micros, latency_ms, cached, safety_action, fallback_reason, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(conversation_id)
     .bind(message.role)
@@ -193,6 +194,7 @@ async fn insert_message(
     .bind(message.latency_ms)
     .bind(message.cached)
     .bind(message.safety_action)
+    .bind(message.fallback_reason)
     .bind(db_time(now))
     .execute(&mut *conn)
     .await?;

@@ -113,8 +113,8 @@ struct Turn {
     cached: bool,
     route_reason: Option<String>,
     complexity: Option<f64>,
-    /// A model was chosen but the built-in engine answered.
-    fell_back: bool,
+    /// A model was chosen but the built-in engine answered, and why.
+    fallback_reason: Option<&'static str>,
 }
 
 impl Turn {
@@ -129,7 +129,7 @@ impl Turn {
             cached: false,
             route_reason: None,
             complexity: None,
-            fell_back: false,
+            fallback_reason: None,
         }
     }
 
@@ -144,7 +144,7 @@ impl Turn {
             cached: false,
             route_reason: None,
             complexity: None,
-            fell_back: false,
+            fallback_reason: None,
         }
     }
 
@@ -424,7 +424,7 @@ impl ChatService {
                     self.scanner.redact(&reply.message),
                 ));
                 let mut turn = Turn::local(reply).routed(&decision);
-                turn.fell_back = true;
+                turn.fallback_reason = Some(error.reason());
                 Ok(turn)
             }
         }
@@ -507,7 +507,7 @@ impl ChatService {
             cached: hit,
             route_reason: None,
             complexity: None,
-            fell_back: false,
+            fallback_reason: None,
         })
     }
 
@@ -564,6 +564,7 @@ impl ChatService {
             cost_micros: i64::try_from(turn.cost_micros).unwrap_or(i64::MAX),
             latency_ms: Some(metadata.response_time_ms),
             cached: metadata.cached,
+            fallback_reason: turn.fallback_reason,
             ..NewMessage::default()
         };
         let totals = TurnTotals {
@@ -571,7 +572,7 @@ impl ChatService {
             output_tokens: i64::try_from(turn.output_tokens).unwrap_or(i64::MAX),
             cost_micros: i64::try_from(turn.cost_micros).unwrap_or(i64::MAX),
             blocked: reply.action == Action::Blocked,
-            fallback: reply.action == Action::Fallback || turn.fell_back,
+            fallback: reply.action == Action::Fallback || turn.fallback_reason.is_some(),
             booking_reference: reply.appointment.as_ref().map(|a| a.reference.as_str()),
             outcome,
             job: &job,

@@ -69,7 +69,7 @@ pub async fn turn_figures(
                     COALESCE(SUM(cost_micros), 0),
                     COALESCE(SUM(CASE WHEN created_at >= ?3 THEN cost_micros END), 0),
                     COALESCE(SUM(created_at >= ?4), 0),
-                    COALESCE(SUM(created_at >= ?4 AND action = 'fallback'), 0)
+                    COALESCE(SUM(created_at >= ?4 AND (action = 'fallback' OR fallback_reason IS NOT NULL)), 0)
              FROM messages WHERE role = 'assistant' AND created_at >= MIN(?2, ?3)",
     )
     .bind(today_start)
@@ -128,7 +128,8 @@ pub async fn minute_series(db: &SqlitePool, since: &str) -> Result<MinuteSeries,
     .await?;
     let fallbacks = sqlx::query_as(
         "SELECT substr(created_at, 1, 16), COUNT(*) FROM messages
-         WHERE role = 'assistant' AND action = 'fallback' AND created_at >= ? GROUP BY 1",
+         WHERE role = 'assistant' AND (action = 'fallback' OR fallback_reason IS NOT NULL) AND created_at >= ?
+         GROUP BY 1",
     )
     .bind(since)
     .fetch_all(db)

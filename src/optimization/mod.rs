@@ -29,8 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/reliability/metrics", get(get_reliability_metrics))
 }
 
+/// LLM mode, for changes that only make sense with it; 409 `llm_disabled` without.
 fn llm_of(state: &AppState) -> Result<&LlmService, AppError> {
-    state.llm.as_deref().ok_or(AppError::Unavailable {
+    state.llm.as_deref().ok_or(AppError::Conflict {
         code: "llm_disabled",
         message: "LLM mode is off: set GROQ_API_KEY or LLM_API_KEY".to_owned(),
     })
@@ -114,9 +115,24 @@ async fn get_optimization_metrics(
 }
 
 async fn get_budget(_operator: Operator, State(state): State<AppState>) -> ApiResult {
-    let llm = llm_of(&state)?;
-    let mut view = json!(llm.gateway.budget().view());
-    view["strategy"] = json!(llm.strategy());
+    let mut view = match state.llm.as_deref() {
+        Some(llm) => {
+            let mut view = json!(llm.gateway.budget().view());
+            view["strategy"] = json!(llm.strategy());
+            view["llmEnabled"] = json!(true);
+            view
+        }
+        // Without LLM mode nothing is spent; the configured limits still apply once it is on.
+        None => json!({
+            "llmEnabled": false,
+            "dailyLimitUsd": state.config.llm.daily_budget_usd,
+            "monthlyLimitUsd": state.config.llm.monthly_budget_usd,
+            "perRequestLimitUsd": state.config.llm.per_request_budget_usd,
+            "dailySpentUsd": 0.0,
+            "monthlySpentUsd": 0.0,
+            "strategy": state.config.llm.strategy,
+        }),
+    };
     view["maxInputTokens"] = json!(state.config.llm.max_input_tokens);
     view["maxOutputTokens"] = json!(state.config.llm.max_output_tokens);
     Ok(ok(view).into_response())
@@ -188,8 +204,14 @@ async fn set_strategy(
 }
 
 async fn get_cache_stats(_operator: Operator, State(state): State<AppState>) -> ApiResult {
-    let llm = llm_of(&state)?;
-    Ok(ok(llm.cache.stats().await).into_response())
+    match state.llm.as_deref() {
+        Some(llm) => Ok(ok(llm.cache.stats().await).into_response()),
+        None => Ok(ok(
+            json!({ "enabled": false, "hits": 0, "misses": 0, "hitRatio": 0.0, "entries": 0,
+            "evictions": 0, "savedUsd": 0.0 }),
+        )
+        .into_response()),
+    }
 }
 
 async fn clear_cache(_operator: Operator, State(state): State<AppState>) -> ApiResult {

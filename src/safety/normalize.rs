@@ -216,7 +216,7 @@ fn join_dotted(chars: &[char]) -> Option<String> {
         end -= 1;
     }
     let body = &chars[..end];
-    if body.len() < 5 || body.len() % 2 == 0 {
+    if body.len() < 5 || body.len().is_multiple_of(2) {
         return None;
     }
     let ok = body.iter().enumerate().all(|(i, &c)| {
@@ -260,7 +260,7 @@ fn decode_run(run: &str) -> Option<String> {
     let has_digit = run.bytes().any(|b| b.is_ascii_digit());
     let has_upper = run.bytes().any(|b| b.is_ascii_uppercase());
     let has_lower = run.bytes().any(|b| b.is_ascii_lowercase());
-    if run.bytes().all(|b| b.is_ascii_hexdigit()) && run.len() % 2 == 0 {
+    if run.bytes().all(|b| b.is_ascii_hexdigit()) && run.len().is_multiple_of(2) {
         return decode_hex(run).and_then(readable);
     }
     // Plain words and plain numbers are not payloads.

@@ -277,7 +277,7 @@ pub(crate) fn luhn_valid(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// US SSN ranges: area not 000, 666 or 9xx; group not 00; serial not 0000.

@@ -49,7 +49,7 @@ const OFF_TOPIC: &[(&str, f32, &str)] = &[
 ];
 
 /// Words that place a message in the cleaning and booking domain.
-const DOMAIN: &str = r"\b(?:clean|cleans|cleaning|cleaner|cleaners|cleaned|maid|maids|janitor|janitorial|housekeep[a-z]*|book|booking|booked|appointment|schedule|reschedul[a-z]*|cancel[a-z]*|quote|estimate|price|pricing|cost|rate|discount|slot|availab[a-z]*|crew|visit|house|home|apartment|flat|condo|office|room|rooms|bedroom|bathroom|kitchen|garage|basement|attic|stairs|floor|floors|carpet|carpets|rug|window|windows|oven|fridge|laundry|mold|mould|dust|dusting|vacuum|mop|stain|stains|grout|tile|tiles|sq ft|square feet|sqft|move-?out|move-?in|deep clean|pet hair|eco|disinfect[a-z]*|sanitiz[a-z]*|tenant|landlord|property|rental|airbnb|warehouse|mess|messy|dirty|spotless|cs-[a-z0-9]{6})\b";
+pub(crate) const DOMAIN: &str = r"\b(?:clean|cleans|cleaning|cleaner|cleaners|cleaned|maid|maids|janitor|janitorial|housekeep[a-z]*|book|booking|booked|appointment|schedule|reschedul[a-z]*|cancel[a-z]*|quote|estimate|price|pricing|cost|rate|discount|slot|availab[a-z]*|crew|visit|house|home|apartment|flat|condo|office|room|rooms|bedroom|bathroom|kitchen|garage|basement|attic|stairs|floor|floors|carpet|carpets|rug|window|windows|oven|fridge|laundry|mold|mould|dust|dusting|vacuum|mop|stain|stains|grout|tile|tiles|sq ft|square feet|sqft|move-?out|move-?in|deep clean|pet hair|eco|disinfect[a-z]*|sanitiz[a-z]*|tenant|landlord|property|rental|airbnb|warehouse|mess|messy|dirty|spotless|cs-[a-z0-9]{6})\b";
 
 /// (rule name, weight, pattern) for replies that reveal the agent's instructions.
 const LEAK: &[(&str, f32, &str)] = &[

@@ -1,6 +1,8 @@
 //! The SQLite connection pools and the embedded migrations. SQL itself lives in each
 //! domain's repository module; this module only opens, migrates and closes.
 
+pub mod files;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;

@@ -12,9 +12,11 @@ mod fake_llm;
 
 mod auth;
 mod booking;
+mod browser;
 mod chat;
 mod dashboard;
 mod foundation;
 mod llm;
+mod operations;
 mod reliability;
 mod shutdown;
