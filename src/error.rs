@@ -196,6 +196,23 @@ pub struct ApiJson<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct ApiQuery<T>(pub T);
 
+/// Reads an optional JSON body: an empty body gives the default value.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            AppError::validation("body", e.to_string())
+        } else {
+            AppError::BadRequest {
+                code: "malformed_json",
+                message: "the body is not valid JSON".to_owned(),
+            }
+        }
+    })
+}
+
 /// The success envelope `{"success": true, "data": …}`.
 pub fn ok<T: serde::Serialize>(data: T) -> axum::Json<serde_json::Value> {
     axum::Json(json!({ "success": true, "data": data }))

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+pub mod experiments;
 pub mod http;
 pub mod inquiries;
 pub mod llm;

@@ -13,9 +13,13 @@ use crate::booking::calendar::CalendarRules;
 use crate::booking::BookingService;
 use crate::chat::agent::Agent;
 use crate::chat::extract::Extractor;
+use crate::chat::service::ChatParts;
 use crate::chat::ChatService;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
+use crate::experiments::gate::GateConfig;
+use crate::experiments::rollout::RolloutConfig;
+use crate::experiments::{CanaryService, ShadowService};
 use crate::http;
 use crate::http::rate_limit::{spawn_pruner, RateLimits};
 use crate::observability::metrics::Metrics;
@@ -87,6 +91,7 @@ impl Application {
             _lock,
         } = self;
         let pruner = spawn_pruner(state.rate_limits.clone());
+        let canary_gate = spawn_canary_gate(&state);
         let router = http::router(state.clone());
         tracing::info!(
             address = %listener.local_addr().context("listener address")?,
@@ -100,6 +105,7 @@ impl Application {
         .await
         .context("server error")?;
         pruner.abort();
+        canary_gate.abort();
         tracing::info!("shutting down: closing the database");
         state.db.close().await;
         Ok(())
@@ -138,18 +144,42 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         Extractor::new().context("chat extractors")?,
         booking.clone(),
     );
+    let shadow_agent = Arc::new(Agent::new(
+        Extractor::new().context("chat extractors")?,
+        booking.dry_run(),
+    ));
     let llm = crate::llm::LlmService::build(&config, db.clone(), clock.clone(), metrics.clone())
         .await?
         .map(Arc::new);
-    let chat = Arc::new(ChatService::new(
-        db.clone(),
-        clock.clone(),
+    let rollout_config = RolloutConfig {
+        min_samples: config.canary.min_samples,
+        min_stage_duration: chrono::Duration::minutes(config.canary.min_stage_minutes),
+        gate: GateConfig {
+            max_latency_increase: config.canary.max_latency_increase,
+            max_cost_increase: config.canary.max_cost_increase,
+            ..GateConfig::default()
+        },
+    };
+    let canary = Arc::new(
+        CanaryService::load(db.clone(), clock.clone(), rollout_config)
+            .await
+            .context("canary state")?,
+    );
+    let shadow = Arc::new(ShadowService::new(db.clone(), clock.clone()));
+    let chat = Arc::new(ChatService::new(ChatParts {
+        db: db.clone(),
+        clock: clock.clone(),
         agent,
-        scanner.clone(),
-        incidents.clone(),
-        llm.clone(),
-    ));
+        shadow_agent,
+        scanner: scanner.clone(),
+        incidents: incidents.clone(),
+        llm: llm.clone(),
+        canary: canary.clone(),
+        shadow: shadow.clone(),
+    }));
     Ok(AppState {
+        canary,
+        shadow,
         llm,
         booking,
         scanner,
@@ -168,6 +198,22 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         traffic: Arc::new(crate::observability::traffic::TrafficRecorder::new()),
         dashboard: Arc::new(crate::dashboard::DashboardCache::default()),
         started_at: Instant::now(),
+    })
+}
+
+/// Evaluates the canary gate every `CANARY_EVAL_INTERVAL_SECS`.
+fn spawn_canary_gate(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let canary = state.canary.clone();
+    let every = std::time::Duration::from_secs(state.config.canary.eval_interval_secs.max(1));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            if let Err(error) = canary.evaluate().await {
+                tracing::error!(%error, "canary evaluation failed");
+            }
+        }
     })
 }
 

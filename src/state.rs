@@ -45,6 +45,10 @@ pub struct AppState {
     pub incidents: IncidentLog,
     /// LLM mode (gateway, cache, strategy); `None` without an API key.
     pub llm: Option<Arc<crate::llm::LlmService>>,
+    /// The canary rollout of agent variants.
+    pub canary: Arc<crate::experiments::CanaryService>,
+    /// Shadow comparisons of agent variants.
+    pub shadow: Arc<crate::experiments::ShadowService>,
     /// Chat sessions and the agent.
     pub chat: Arc<ChatService>,
     /// Last-hour request counts and latencies for the dashboard.
@@ -120,7 +124,7 @@ impl AppState {
 
     /// The canary's state for the dashboard.
     pub fn canary_summary(&self) -> Value {
-        serde_json::json!({ "active": false, "stage": Value::Null, "trafficPercent": 0, "candidate": Value::Null, "stable": "baseline" })
+        self.canary.summary()
     }
 
     /// Updates gauges that are read from state rather than counted as events.

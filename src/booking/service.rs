@@ -121,6 +121,8 @@ pub struct BookingService {
     db: Database,
     clock: Clock,
     rules: CalendarRules,
+    /// Writes are simulated, never performed (shadow turns).
+    dry_run: bool,
 }
 
 const REFERENCE_ATTEMPTS: usize = 5;
@@ -128,7 +130,71 @@ const REFERENCE_ATTEMPTS: usize = 5;
 impl BookingService {
     /// A service for the given calendar rules.
     pub fn new(db: Database, clock: Clock, rules: CalendarRules) -> Self {
-        Self { db, clock, rules }
+        Self {
+            db,
+            clock,
+            rules,
+            dry_run: false,
+        }
+    }
+
+    /// The same service with every write simulated: it validates, prices and checks the
+    /// calendar, then returns what would have happened without touching the database.
+    pub fn dry_run(&self) -> Self {
+        Self {
+            dry_run: true,
+            ..self.clone()
+        }
+    }
+
+    /// A booking as it would be made, without writing it.
+    async fn simulate_booking(
+        &self,
+        booking: &ValidBooking,
+        source: BookingSource,
+    ) -> Result<Appointment, BookingError> {
+        let now = self.now();
+        let date = booking.date.get();
+        let square_feet = booking.square_feet.map(|s| s.get());
+        let quote = self
+            .quote(&QuoteInput {
+                service: booking.service,
+                square_feet,
+                frequency: booking.frequency,
+                add_ons: booking.add_ons.clone(),
+                urgency: Urgency::for_dates(date, self.today()),
+            })
+            .await?;
+        let slot = self
+            .check_slot(date, booking.time.get(), booking.service, square_feet)
+            .await?;
+        Ok(Appointment {
+            id: 0,
+            reference: "CS-DRYRUN".to_owned(),
+            status: AppointmentStatus::Scheduled,
+            service_type: booking.service,
+            service_name: booking.service.display_name(),
+            square_feet,
+            frequency: booking.frequency,
+            add_ons: booking.add_ons.clone(),
+            date,
+            time: slot.time,
+            timezone: self.timezone_name().to_owned(),
+            start_at: slot.start,
+            end_at: slot.end,
+            duration_minutes: quote.duration_minutes,
+            crew: slot.crew,
+            price: pricing::Money(quote.total * 100),
+            name: booking.name.as_str().to_owned(),
+            phone: booking.phone.as_e164().to_owned(),
+            email: booking.email.as_ref().map(|e| e.as_str().to_owned()),
+            address: booking.address.as_str().to_owned(),
+            notes: None,
+            cancel_reason: None,
+            source: source.as_str().to_owned(),
+            created_at: now,
+            updated_at: now,
+        })
     }
 
     /// The calendar rules in force.
@@ -168,6 +234,9 @@ impl BookingService {
         hourly_rate_cents: Option<i64>,
         active: Option<bool>,
     ) -> Result<CatalogEntry, BookingError> {
+        if self.dry_run {
+            return Err(BookingError::NotFound);
+        }
         let mut tx = self.db.begin_write().await?;
         let updated = repo::update_service(
             &mut *tx,
@@ -306,6 +375,9 @@ impl BookingService {
         booking: &ValidBooking,
         source: BookingSource,
     ) -> Result<Appointment, BookingError> {
+        if self.dry_run {
+            return self.simulate_booking(booking, source).await;
+        }
         let mut tx = self.db.begin_write().await?;
         let appointment = self.book_in(&mut tx, booking, source).await?;
         tx.commit().await?;
@@ -467,6 +539,19 @@ impl BookingService {
                 to: current.status,
             });
         }
+        if self.dry_run {
+            let slot = self
+                .check_slot(date, time, current.service_type, current.square_feet)
+                .await?;
+            return Ok(Appointment {
+                date,
+                time: slot.time,
+                start_at: slot.start,
+                end_at: slot.end,
+                crew: slot.crew,
+                ..current
+            });
+        }
         let mut tx = self.db.begin_write().await?;
         let (from, to) = self.day_bounds(date);
         let busy = self
@@ -532,6 +617,20 @@ impl BookingService {
         reason: Option<&str>,
     ) -> Result<Appointment, BookingError> {
         let reference = Reference::parse(reference).map_err(|_| BookingError::NotFound)?;
+        if self.dry_run {
+            let current = self.find(reference.as_str()).await?;
+            if !current.status.can_become(next) {
+                return Err(BookingError::InvalidTransition {
+                    from: current.status,
+                    to: next,
+                });
+            }
+            return Ok(Appointment {
+                status: next,
+                cancel_reason: reason.map(str::to_owned),
+                ..current
+            });
+        }
         let mut tx = self.db.begin_write().await?;
         let current = repo::find_appointment(&mut *tx, reference.as_str(), self.timezone_name())
             .await?

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::service::ChatError;
 use crate::auth::Operator;
-use crate::error::{ok, ApiJson, ApiQuery, ApiResult, AppError};
+use crate::error::{ok, optional_json, ApiJson, ApiQuery, ApiResult, AppError};
 use crate::state::AppState;
 
 /// Chat routes, mounted under `/api`.
@@ -45,14 +45,7 @@ struct StartBody {
 
 /// The body is optional: an empty one starts the default variant.
 async fn start_chat(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult {
-    let body: StartBody = if body.iter().all(u8::is_ascii_whitespace) {
-        StartBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|_| AppError::BadRequest {
-            code: "malformed_json",
-            message: "the body is not valid JSON".to_owned(),
-        })?
-    };
+    let body: StartBody = optional_json(&body)?;
     Ok(ok(state.chat.start(body.variant.as_deref()).await?).into_response())
 }
 

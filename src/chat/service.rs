@@ -17,6 +17,8 @@ use super::sessions::{self, Session, SessionStore, SharedSession};
 use crate::booking::service::SlotView;
 use crate::booking::BookingError;
 use crate::clock::Clock;
+use crate::experiments::repository::Comparison;
+use crate::experiments::{CanaryService, ShadowService};
 use crate::llm::cache::{cache_key, CacheError, CachedAnswer};
 use crate::llm::gateway::{GatewayError, Prompt};
 use crate::llm::providers::openai::ChatMessage;
@@ -99,6 +101,23 @@ pub struct ChatService {
     incidents: IncidentLog,
     sessions: SessionStore,
     llm: Option<Arc<LlmService>>,
+    canary: Arc<CanaryService>,
+    shadow: Arc<ShadowService>,
+    /// The same engine over a dry-run booking service, for shadow turns.
+    shadow_agent: Arc<Agent>,
+}
+
+/// What the chat service is built from.
+pub struct ChatParts {
+    pub db: Database,
+    pub clock: Clock,
+    pub agent: Agent,
+    pub shadow_agent: Arc<Agent>,
+    pub scanner: Arc<Scanner>,
+    pub incidents: IncidentLog,
+    pub llm: Option<Arc<LlmService>>,
+    pub canary: Arc<CanaryService>,
+    pub shadow: Arc<ShadowService>,
 }
 
 /// One produced turn with its accounting.
@@ -155,6 +174,15 @@ impl Turn {
     }
 }
 
+/// What the customer's turn produced, for comparison with the shadow's.
+struct PrimaryOutcome {
+    conversation_id: String,
+    variant: String,
+    action: Action,
+    job: Value,
+    latency_ms: f64,
+}
+
 /// Sampling temperature of a variant.
 fn temperature(variant: &str) -> f32 {
     match variant {
@@ -177,22 +205,18 @@ fn now_ms(clock: &Clock) -> u64 {
 
 impl ChatService {
     /// A chat service over its parts.
-    pub fn new(
-        db: Database,
-        clock: Clock,
-        agent: Agent,
-        scanner: Arc<Scanner>,
-        incidents: IncidentLog,
-        llm: Option<Arc<LlmService>>,
-    ) -> Self {
+    pub fn new(parts: ChatParts) -> Self {
         Self {
-            db,
-            clock,
-            agent,
-            scanner,
-            incidents,
+            db: parts.db,
+            clock: parts.clock,
+            agent: parts.agent,
+            scanner: parts.scanner,
+            incidents: parts.incidents,
             sessions: SessionStore::new(),
-            llm,
+            llm: parts.llm,
+            canary: parts.canary,
+            shadow: parts.shadow,
+            shadow_agent: parts.shadow_agent,
         }
     }
 
@@ -201,22 +225,23 @@ impl ChatService {
         self.sessions.len()
     }
 
-    /// Starts a conversation with a variant (default `baseline`).
+    /// Starts a conversation with a variant: the one asked for, or else the canary's
+    /// sticky assignment (the stable variant when no rollout runs).
     pub async fn start(&self, variant: Option<&str>) -> Result<Started, ChatError> {
+        let session_id = sessions::new_session_id();
         let variant = match variant.map(str::trim).filter(|v| !v.is_empty()) {
-            None => "baseline",
-            Some(v) => VARIANTS
-                .iter()
-                .find(|known| **known == v)
-                .copied()
-                .ok_or_else(|| ChatError::Invalid {
+            None => self.canary.variant_for(&session_id),
+            Some(v) if VARIANTS.contains(&v) => v.to_owned(),
+            Some(v) => {
+                return Err(ChatError::Invalid {
                     field: "variant",
                     message: format!(
                         "unknown variant `{v}`; expected baseline, professional or casual"
                     ),
-                })?,
+                })
+            }
         };
-        let session_id = sessions::new_session_id();
+        let variant = variant.as_str();
         let conversation_id = sessions::new_conversation_id();
         repo::insert_conversation(
             &self.db,
@@ -315,6 +340,22 @@ impl ChatService {
                     .scan_with(text, Direction::Input, level.sensitivity()),
             ),
         };
+        // A sampled turn is replayed by the shadow variant from the same starting state.
+        let shadow = match &input {
+            Some(verdict) if !verdict.is_blocked() => {
+                self.shadow
+                    .sample(&session.variant)
+                    .map(|(variant, permit)| {
+                        (
+                            variant,
+                            permit,
+                            session.agent.clone(),
+                            verdict.is_off_topic(),
+                        )
+                    })
+            }
+            _ => None,
+        };
         let mut turn = match &input {
             Some(verdict) if !verdict.is_blocked() => {
                 self.answer(&mut session, text, verdict).await?
@@ -343,7 +384,64 @@ impl ChatService {
         };
         self.record(&session, &user_content, &turn, &metadata)
             .await?;
+        if let Some((variant, permit, before, off_topic)) = shadow {
+            let primary = PrimaryOutcome {
+                conversation_id: session.conversation_id.clone(),
+                variant: session.variant.clone(),
+                action: turn.reply.action,
+                job: session.agent.draft.job_view(),
+                latency_ms: metadata.response_time_ms,
+            };
+            self.spawn_shadow(variant, permit, before, off_topic, text.to_owned(), primary);
+        }
         Ok(self.render(&session.agent, turn.reply, metadata))
+    }
+
+    /// Answers the turn again with the shadow variant in the background, over a booking
+    /// service that cannot write, and stores how the two answers differ. The customer
+    /// never waits for it.
+    fn spawn_shadow(
+        &self,
+        variant: String,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        mut state: AgentState,
+        off_topic: bool,
+        text: String,
+        primary: PrimaryOutcome,
+    ) {
+        let agent = self.shadow_agent.clone();
+        let shadow = self.shadow.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let started = Instant::now();
+            let found = agent.extract(&text, &state);
+            let result = agent
+                .respond_with(&mut state, &text, &found, Voice::of(&variant), off_topic)
+                .await;
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let shadow_action = match &result {
+                Ok(reply) => reply.action.as_str().to_owned(),
+                Err(_) => "error".to_owned(),
+            };
+            let shadow_job = state.draft.job_view();
+            shadow
+                .record(Comparison {
+                    conversation_id: primary.conversation_id,
+                    primary_variant: primary.variant,
+                    shadow_variant: variant,
+                    primary_action: primary.action.as_str().to_owned(),
+                    fields_agree: shadow_job == primary.job,
+                    differences: json!({
+                        "action": [primary.action.as_str(), shadow_action],
+                        "fields": { "primary": primary.job, "shadow": shadow_job },
+                        "latencyMs": [primary.latency_ms, latency_ms],
+                    }),
+                    shadow_action,
+                    primary_latency_ms: primary.latency_ms,
+                    shadow_latency_ms: latency_ms,
+                })
+                .await;
+        });
     }
 
     /// Routes the turn to the built-in engine or a model, with the cache in front of

@@ -90,6 +90,23 @@ pub struct Config {
     pub fixed_clock: Option<DateTime<Utc>>,
     /// Everything about the LLM provider, routing, budgets and the response cache.
     pub llm: LlmConfig,
+    /// Canary rollout gates.
+    pub canary: CanaryConfig,
+}
+
+/// Canary settings.
+#[derive(Clone, Debug)]
+pub struct CanaryConfig {
+    /// `CANARY_MIN_SAMPLES`: conversations per variant before each of the 4 stages is judged (default `50,100,200,400`).
+    pub min_samples: [u64; 4],
+    /// `CANARY_MIN_STAGE_MINUTES`: minimum duration of a stage (default 10).
+    pub min_stage_minutes: i64,
+    /// `CANARY_MAX_LATENCY_INCREASE`: p95 latency ratio above stable that fails the gate (default 0.5).
+    pub max_latency_increase: f64,
+    /// `CANARY_MAX_COST_INCREASE`: cost per conversation ratio above stable that fails the gate (default 0.3).
+    pub max_cost_increase: f64,
+    /// `CANARY_EVAL_INTERVAL_SECS`: how often the gate runs (default 60).
+    pub eval_interval_secs: u64,
 }
 
 /// LLM mode settings. Without an API key the service runs on the built-in engine only.
@@ -236,6 +253,33 @@ impl Config {
             business_timezone,
             crews: parse_or(&get, "CREWS", 2)?,
             fixed_clock,
+            canary: CanaryConfig {
+                min_samples: match get("CANARY_MIN_SAMPLES") {
+                    None => [50, 100, 200, 400],
+                    Some(list) => {
+                        let values: Vec<u64> = list
+                            .split(',')
+                            .map(|v| v.trim().parse::<u64>())
+                            .collect::<Result<_, _>>()
+                            .map_err(|_| {
+                                ConfigError::new(
+                                    "CANARY_MIN_SAMPLES",
+                                    "must be four numbers like 50,100,200,400",
+                                )
+                            })?;
+                        <[u64; 4]>::try_from(values).map_err(|_| {
+                            ConfigError::new(
+                                "CANARY_MIN_SAMPLES",
+                                "must be four numbers like 50,100,200,400",
+                            )
+                        })?
+                    }
+                },
+                min_stage_minutes: parse_or(&get, "CANARY_MIN_STAGE_MINUTES", 10)?,
+                max_latency_increase: parse_or(&get, "CANARY_MAX_LATENCY_INCREASE", 0.5)?,
+                max_cost_increase: parse_or(&get, "CANARY_MAX_COST_INCREASE", 0.3)?,
+                eval_interval_secs: parse_or(&get, "CANARY_EVAL_INTERVAL_SECS", 60)?,
+            },
             llm: LlmConfig {
                 api_key: get("GROQ_API_KEY")
                     .or_else(|| get("LLM_API_KEY"))
@@ -513,6 +557,41 @@ mod tests {
                 "https://cleanspace.example",
                 "https://www.cleanspace.example"
             ]
+        );
+    }
+
+    /// Every variable the code reads, found in this file's source.
+    fn variables_read_by_the_code() -> std::collections::BTreeSet<String> {
+        let source = include_str!("mod.rs");
+        let pattern = regex::Regex::new(
+            r#"(?:get|parse_or|parse_bool)\(\s*(?:&get,\s*)?"([A-Z][A-Z0-9_]+)""#,
+        )
+        .unwrap();
+        pattern
+            .captures_iter(source)
+            .map(|c| c[1].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_production_example_lists_exactly_the_variables_the_code_reads() {
+        let example = include_str!("../../.env.production.example");
+        let pattern = regex::Regex::new(r"(?m)^#?\s*([A-Z][A-Z0-9_]+)=").unwrap();
+        let listed: std::collections::BTreeSet<String> = pattern
+            .captures_iter(example)
+            .map(|c| c[1].to_owned())
+            .collect();
+        let read = variables_read_by_the_code();
+        assert!(read.len() > 30, "the scan found the variables: {read:?}");
+        let missing: Vec<_> = read.difference(&listed).collect();
+        let unused: Vec<_> = listed.difference(&read).collect();
+        assert!(
+            missing.is_empty(),
+            "read but not in .env.production.example: {missing:?}"
+        );
+        assert!(
+            unused.is_empty(),
+            "in .env.production.example but never read: {unused:?}"
         );
     }
 

@@ -8,7 +8,13 @@ use super::*;
 fn random_session_ids(seed: u64, count: usize) -> Vec<String> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count)
-        .map(|_| format!("sess-{:016x}{:016x}", rng.random::<u64>(), rng.random::<u64>()))
+        .map(|_| {
+            format!(
+                "sess-{:016x}{:016x}",
+                rng.random::<u64>(),
+                rng.random::<u64>()
+            )
+        })
         .collect()
 }
 
@@ -32,7 +38,9 @@ fn the_bucket_matches_the_documented_hash() {
     first.copy_from_slice(&digest[..8]);
     let expected = (u64::from_be_bytes(first) >> 11) as f64 / BUCKET_SCALE;
     assert_eq!(bucket("exp", "abc"), expected);
-    assert!((bucket("exp", "abc") - u64::from_be_bytes(first) as f64 / 2f64.powi(64)).abs() < 1e-12);
+    assert!(
+        (bucket("exp", "abc") - u64::from_be_bytes(first) as f64 / 2f64.powi(64)).abs() < 1e-12
+    );
 }
 
 #[test]
@@ -56,7 +64,10 @@ fn the_experiment_name_reshuffles_the_buckets() {
         .iter()
         .filter(|id| is_candidate("canary:v2", id, 50) && is_candidate("canary:v3", id, 50))
         .count();
-    assert!((180..=320).contains(&both), "{both} sessions in both halves");
+    assert!(
+        (180..=320).contains(&both),
+        "{both} sessions in both halves"
+    );
 }
 
 #[test]

@@ -70,17 +70,26 @@ fn too_few_samples_on_either_side_waits_even_when_worse() {
     small.conversations = 99;
     small.bookings = 0;
     let report = evaluate(&small, &baseline(), &config());
-    assert_eq!(report.decision, GateDecision::Wait("too few samples".into()));
+    assert_eq!(
+        report.decision,
+        GateDecision::Wait("too few samples".into())
+    );
     assert_eq!(report.checks.len(), 5);
     let report = evaluate(&baseline(), &small, &config());
-    assert_eq!(report.decision, GateDecision::Wait("too few samples".into()));
+    assert_eq!(
+        report.decision,
+        GateDecision::Wait("too few samples".into())
+    );
 }
 
 #[test]
 fn an_identical_candidate_advances_with_every_check_ok() {
     let report = evaluate(&baseline(), &baseline(), &config());
     assert_eq!(report.decision, GateDecision::Advance);
-    assert!(report.checks.iter().all(|check| check.verdict == Verdict::Ok));
+    assert!(report
+        .checks
+        .iter()
+        .all(|check| check.verdict == Verdict::Ok));
 }
 
 #[test]
@@ -157,7 +166,9 @@ fn latency_beyond_the_allowed_increase_rolls_back() {
     candidate.p95_latency_ms = 1_850.0;
     let report = evaluate(&candidate, &baseline(), &config());
     assert_eq!(verdict_of(&report, "p95_latency_ms"), Verdict::Worse);
-    assert!(matches!(report.decision, GateDecision::Rollback(reason) if reason.contains("p95_latency_ms")));
+    assert!(
+        matches!(report.decision, GateDecision::Rollback(reason) if reason.contains("p95_latency_ms"))
+    );
 }
 
 #[test]
@@ -173,7 +184,13 @@ fn missing_latency_is_inconclusive_and_does_not_block() {
 fn cost_beyond_the_allowed_increase_rolls_back() {
     let mut candidate = baseline();
     candidate.cost_micros = 500_000;
-    assert_eq!(verdict_of(&evaluate(&candidate, &baseline(), &config()), "cost_per_conversation"), Verdict::Ok);
+    assert_eq!(
+        verdict_of(
+            &evaluate(&candidate, &baseline(), &config()),
+            "cost_per_conversation"
+        ),
+        Verdict::Ok
+    );
     candidate.cost_micros = 540_000;
     let report = evaluate(&candidate, &baseline(), &config());
     assert_eq!(verdict_of(&report, "cost_per_conversation"), Verdict::Worse);

@@ -228,7 +228,7 @@ impl Rollout {
             ..config.gate.clone()
         };
         let report = evaluate(candidate, stable, &gate);
-        let figures = |reason: &str| {
+        let detail = |reason: &str| {
             json!({
                 "stage": stage,
                 "percent": STAGES[stage],
@@ -242,27 +242,25 @@ impl Rollout {
             GateDecision::Wait(_) => None,
             GateDecision::Rollback(reason) if self.auto_rollback => {
                 self.status = CanaryStatus::RolledBack;
-                Some(self.event(EventKind::RolledBack, now, figures(reason)))
+                Some(event(EventKind::RolledBack, now, detail(reason)))
             }
             GateDecision::Rollback(reason) => {
                 self.status = CanaryStatus::Paused;
                 let reason = format!("{reason}; awaiting manual rollback or promotion");
-                Some(self.event(EventKind::Paused, now, figures(&reason)))
+                Some(event(EventKind::Paused, now, detail(&reason)))
             }
             GateDecision::Advance if stage == LAST_STAGE => {
-                let detail = figures("gate passed at 100 %");
-                Some(self.promote_fully(now, detail))
+                Some(self.promote_fully(now, detail("gate passed at 100 %")))
             }
             GateDecision::Advance if self.auto_promote => {
-                let detail = figures("gate passed");
-                Some(self.advance_stage(now, detail))
+                Some(self.advance_stage(now, detail("gate passed")))
             }
             GateDecision::Advance => {
                 self.status = CanaryStatus::Paused;
-                Some(self.event(
+                Some(event(
                     EventKind::Paused,
                     now,
-                    figures("awaiting manual promotion"),
+                    detail("awaiting manual promotion"),
                 ))
             }
         }
@@ -291,7 +289,7 @@ impl Rollout {
             "reason": reason,
         });
         self.status = CanaryStatus::RolledBack;
-        Ok(self.event(EventKind::RolledBack, now, detail))
+        Ok(event(EventKind::RolledBack, now, detail))
     }
 
     /// Ends the rollout without a verdict; stable serves everyone again.
@@ -303,7 +301,7 @@ impl Rollout {
             "percent": self.traffic_percent(),
         });
         self.status = CanaryStatus::Stopped;
-        Ok(self.event(EventKind::Stopped, now, detail))
+        Ok(event(EventKind::Stopped, now, detail))
     }
 
     /// The stage index, clamped so a hand-edited stored rollout cannot index past the end.
@@ -330,20 +328,23 @@ impl Rollout {
             detail,
             json!({ "from": from, "to": STAGES[self.stage], "stage": self.stage }),
         );
-        self.event(EventKind::StageAdvanced, now, detail)
+        event(EventKind::StageAdvanced, now, detail)
     }
 
     fn promote_fully(&mut self, now: DateTime<Utc>, detail: Value) -> Event {
         let previous = std::mem::replace(&mut self.stable, self.candidate.clone());
         self.stage = LAST_STAGE;
         self.status = CanaryStatus::Promoted;
-        let detail = with_fields(detail, json!({ "previousStable": previous, "percent": 100 }));
-        self.event(EventKind::Promoted, now, detail)
+        let detail = with_fields(
+            detail,
+            json!({ "previousStable": previous, "percent": 100 }),
+        );
+        event(EventKind::Promoted, now, detail)
     }
+}
 
-    fn event(&self, kind: EventKind, at: DateTime<Utc>, detail: Value) -> Event {
-        Event { kind, at, detail }
-    }
+fn event(kind: EventKind, at: DateTime<Utc>, detail: Value) -> Event {
+    Event { kind, at, detail }
 }
 
 /// Serialises figures and reports, which cannot fail for these plain types; `null` is

@@ -59,14 +59,21 @@ fn a_stage_is_not_judged_before_its_minimum_duration() {
     let plenty = healthy(10_000);
     let just_before = t0() + Duration::minutes(10) - Duration::seconds(1);
     assert_eq!(rollout.tick(&plenty, &plenty, just_before, &config), None);
-    let event = rollout.tick(&plenty, &plenty, minutes(10), &config).unwrap();
+    let event = rollout
+        .tick(&plenty, &plenty, minutes(10), &config)
+        .unwrap();
     assert_eq!(event.kind, EventKind::StageAdvanced);
-    assert_eq!((event.detail["from"].as_u64(), event.detail["to"].as_u64()), (Some(10), Some(25)));
+    assert_eq!(
+        (event.detail["from"].as_u64(), event.detail["to"].as_u64()),
+        (Some(10), Some(25))
+    );
     assert_eq!(rollout.stage_started_at, minutes(10));
     // The clock for the next stage starts again.
     assert_eq!(rollout.tick(&plenty, &plenty, minutes(19), &config), None);
     assert_eq!(rollout.stage, 1);
-    let event = rollout.tick(&plenty, &plenty, minutes(20), &config).unwrap();
+    let event = rollout
+        .tick(&plenty, &plenty, minutes(20), &config)
+        .unwrap();
     assert_eq!(event.kind, EventKind::StageAdvanced);
     assert_eq!(rollout.traffic_percent(), 50);
 }
@@ -76,10 +83,19 @@ fn too_few_samples_never_promotes_however_long_you_wait() {
     let config = RolloutConfig::default();
     let mut rollout = running(true, true);
     for later in [minutes(10), minutes(60 * 24), minutes(60 * 24 * 365)] {
-        assert_eq!(rollout.tick(&healthy(49), &healthy(10_000), later, &config), None);
-        assert_eq!(rollout.tick(&healthy(10_000), &healthy(49), later, &config), None);
+        assert_eq!(
+            rollout.tick(&healthy(49), &healthy(10_000), later, &config),
+            None
+        );
+        assert_eq!(
+            rollout.tick(&healthy(10_000), &healthy(49), later, &config),
+            None
+        );
         // Even a clearly failing candidate is not judged on too little data.
-        assert_eq!(rollout.tick(&failing(49), &healthy(10_000), later, &config), None);
+        assert_eq!(
+            rollout.tick(&failing(49), &healthy(10_000), later, &config),
+            None
+        );
     }
     assert_eq!(rollout.status, CanaryStatus::Running);
     assert_eq!(rollout.stage, 0);
@@ -89,9 +105,14 @@ fn too_few_samples_never_promotes_however_long_you_wait() {
 fn each_stage_asks_for_its_own_sample_minimum() {
     let config = RolloutConfig::default();
     let mut rollout = running(true, true);
-    rollout.tick(&healthy(50), &healthy(450), minutes(10), &config).unwrap();
+    rollout
+        .tick(&healthy(50), &healthy(450), minutes(10), &config)
+        .unwrap();
     // Stage two needs 100 per side.
-    assert_eq!(rollout.tick(&healthy(99), &healthy(300), minutes(30), &config), None);
+    assert_eq!(
+        rollout.tick(&healthy(99), &healthy(300), minutes(30), &config),
+        None
+    );
     let event = rollout.tick(&healthy(100), &healthy(300), minutes(30), &config);
     assert_eq!(event.map(|e| e.kind), Some(EventKind::StageAdvanced));
 }
@@ -100,7 +121,12 @@ fn each_stage_asks_for_its_own_sample_minimum() {
 fn a_failing_gate_rolls_back_and_records_the_figures_behind_it() {
     let mut rollout = running(true, true);
     let event = rollout
-        .tick(&failing(100), &healthy(900), minutes(10), &RolloutConfig::default())
+        .tick(
+            &failing(100),
+            &healthy(900),
+            minutes(10),
+            &RolloutConfig::default(),
+        )
         .unwrap();
     assert_eq!(event.kind, EventKind::RolledBack);
     assert_eq!(rollout.status, CanaryStatus::RolledBack);
@@ -116,14 +142,21 @@ fn a_failing_gate_rolls_back_and_records_the_figures_behind_it() {
 fn a_failing_gate_without_auto_rollback_pauses_and_stays_paused() {
     let config = RolloutConfig::default();
     let mut rollout = running(true, false);
-    let event = rollout.tick(&failing(100), &healthy(900), minutes(10), &config).unwrap();
+    let event = rollout
+        .tick(&failing(100), &healthy(900), minutes(10), &config)
+        .unwrap();
     assert_eq!(event.kind, EventKind::Paused);
     assert_eq!(rollout.status, CanaryStatus::Paused);
     // Paused holds the current split and is no longer judged.
     assert_eq!(rollout.traffic_percent(), 10);
-    assert_eq!(rollout.tick(&healthy(1_000), &healthy(1_000), minutes(60), &config), None);
+    assert_eq!(
+        rollout.tick(&healthy(1_000), &healthy(1_000), minutes(60), &config),
+        None
+    );
     assert_eq!(rollout.status, CanaryStatus::Paused);
-    let event = rollout.rollback(minutes(61), "confirmed by operator").unwrap();
+    let event = rollout
+        .rollback(minutes(61), "confirmed by operator")
+        .unwrap();
     assert_eq!(event.kind, EventKind::RolledBack);
     assert_eq!(event.detail["reason"], "confirmed by operator");
 }
@@ -132,7 +165,9 @@ fn a_failing_gate_without_auto_rollback_pauses_and_stays_paused() {
 fn a_passing_gate_without_auto_promote_waits_for_an_operator() {
     let config = RolloutConfig::default();
     let mut rollout = running(false, true);
-    let event = rollout.tick(&healthy(100), &healthy(900), minutes(10), &config).unwrap();
+    let event = rollout
+        .tick(&healthy(100), &healthy(900), minutes(10), &config)
+        .unwrap();
     assert_eq!(event.kind, EventKind::Paused);
     assert_eq!(event.detail["reason"], "awaiting manual promotion");
     assert_eq!(rollout.stage, 0);
@@ -151,13 +186,24 @@ fn passing_the_gate_at_full_traffic_promotes_the_candidate_to_stable() {
         rollout.promote(minutes(at)).unwrap();
     }
     assert_eq!(rollout.traffic_percent(), 100);
-    assert_eq!(rollout.tick(&healthy(399), &healthy(5_000), minutes(60), &config), None);
-    let event = rollout.tick(&healthy(400), &healthy(5_000), minutes(60), &config).unwrap();
+    assert_eq!(
+        rollout.tick(&healthy(399), &healthy(5_000), minutes(60), &config),
+        None
+    );
+    let event = rollout
+        .tick(&healthy(400), &healthy(5_000), minutes(60), &config)
+        .unwrap();
     assert_eq!(event.kind, EventKind::Promoted);
     assert_eq!(event.detail["previousStable"], "v1");
     assert_eq!(rollout.status, CanaryStatus::Promoted);
-    assert_eq!((rollout.candidate.as_str(), rollout.stable.as_str()), ("v2", "v2"));
-    assert_eq!(rollout.tick(&healthy(400), &healthy(5_000), minutes(90), &config), None);
+    assert_eq!(
+        (rollout.candidate.as_str(), rollout.stable.as_str()),
+        ("v2", "v2")
+    );
+    assert_eq!(
+        rollout.tick(&healthy(400), &healthy(5_000), minutes(90), &config),
+        None
+    );
 }
 
 #[test]
@@ -199,7 +245,10 @@ fn finished_rollouts_refuse_every_manual_transition() {
         assert_eq!(*rollout, before);
     }
     let error = stopped.rollback(minutes(3), "late").unwrap_err();
-    assert_eq!(error.to_string(), "cannot roll back a rollout that is stopped");
+    assert_eq!(
+        error.to_string(),
+        "cannot roll back a rollout that is stopped"
+    );
 }
 
 #[test]
@@ -237,9 +286,15 @@ fn a_session_on_the_candidate_keeps_it_as_stages_advance() {
 
 #[test]
 fn statuses_and_events_serialise_in_snake_case() {
-    assert_eq!(serde_json::to_value(CanaryStatus::RolledBack).unwrap(), "rolled_back");
+    assert_eq!(
+        serde_json::to_value(CanaryStatus::RolledBack).unwrap(),
+        "rolled_back"
+    );
     assert_eq!(CanaryStatus::RolledBack.to_string(), "rolled_back");
-    assert_eq!(serde_json::to_value(EventKind::StageAdvanced).unwrap(), "stage_advanced");
+    assert_eq!(
+        serde_json::to_value(EventKind::StageAdvanced).unwrap(),
+        "stage_advanced"
+    );
     let (rollout, event) = Rollout::start("v2", "v1", t0(), true, true);
     let json = serde_json::to_value(&event).unwrap();
     assert_eq!(json["kind"], "started");
@@ -257,7 +312,12 @@ fn a_stored_stage_past_the_end_is_treated_as_the_last() {
     rollout.stage = 9;
     assert_eq!(rollout.traffic_percent(), 100);
     let event = rollout
-        .tick(&healthy(400), &healthy(5_000), minutes(10), &RolloutConfig::default())
+        .tick(
+            &healthy(400),
+            &healthy(5_000),
+            minutes(10),
+            &RolloutConfig::default(),
+        )
         .unwrap();
     assert_eq!(event.kind, EventKind::Promoted);
 }

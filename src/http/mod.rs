@@ -29,6 +29,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Every `/api` route, merged from the domains.
 fn api_routes() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(get_openapi))
         .merge(observability::health::routes())
         .merge(crate::auth::routes())
         .merge(crate::booking::routes())
@@ -36,8 +37,17 @@ fn api_routes() -> Router<AppState> {
         .merge(crate::chat::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::optimization::routes())
+        .merge(crate::experiments::routes())
         .merge(crate::safety::routes::routes())
         .fallback(api_not_found)
+}
+
+/// The OpenAPI 3.1 description of this API (kept complete by `tests/openapi.rs`).
+async fn get_openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
 }
 
 async fn api_not_found() -> AppError {

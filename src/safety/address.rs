@@ -16,7 +16,7 @@ const END: &str = r"(?:[^\p{L}\p{N}]|$)";
 /// Common street types, matched case-insensitively.
 const CORE: &str = r"streets|street|st\.?|str\.?|avenue|ave\.?|av\.|road|rd\.?|boulevard|blvd\.?|lane|ln\.?|drive|dr\.?|way|courts|court|ct\.?|place|pl\.?|terrace|circle|cir\.?|highway|hwy\.?|parkway|pkwy\.?|squares|square|sq\.?|close|crescent|cres\.?|alley|plaza|trail|row|walk";
 /// Less common street types (USPS list), matched only when capitalised.
-const EXT: &str = r"Alley|Annex|Approach|Arcade|Bayou|Beach|Bend|Bluffs|Bluff|Bottom|Brae|Brace|Branch|Bridge|Brooks|Brook|Burgs|Burg|Bypass|Camp|Canyon|Cape|Causeway|Centers|Center|Centre|Circlet|Circles|Cliffs|Cliff|Club|Commons|Common|Copse|Corners|Corner|Course|Courts|Coves|Cove|Creek|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drives|End|Esplanade|Estates|Estate|Expressway|Extensions|Extension|Falls|Fall|Ferry|Fields|Field|Flats|Flat|Fords|Ford|Forest|Forges|Forge|Forks|Fork|Fort|Freeway|Gardens|Garden|Gateway|Gate|Glens|Glen|Greens|Green|Groves|Grove|Harbors|Harbor|Harbour|Haven|Heights|Highway|Hills|Hill|Hollow|Inlet|Islands|Island|Isle|Junctions|Junction|Keys|Key|Knolls|Knoll|Lakes|Lake|Landing|Land|Lights|Light|Link|Loaf|Locks|Lock|Lodge|Loop|Mall|Manors|Manor|Meadows|Meadow|Mews|Mills|Mill|Mission|Motorway|Mountains|Mountain|Mount|Neck|Nook|Orchard|Oval|Overpass|Parade|Parks|Park|Parkways|Passage|Pass|Pathway|Path|Pike|Pines|Pine|Plains|Plain|Points|Point|Ports|Port|Prairie|Promenade|Quay|Radial|Ramble|Ramp|Ranch|Rapids|Rapid|Rest|Ridges|Ridge|Rise|River|Roadside|Roads|Route|Run|Shoals|Shoal|Shores|Shore|Siding|Skyway|Springs|Spring|Spurs|Spur|Station|Stravenue|Stream|Summit|Tarn|Throughway|Trace|Track|Trafficway|Tunnel|Turnpike|Underpass|Unions|Union|Vale|Valleys|Valley|Viaduct|Views|View|Villages|Village|Ville|Vista|Wall|Ways|Wells|Well|Wharf|Wynd|Yard";
+const EXT: &str = r"Alleyway|Alley|Annex|Basin|Bowl|Chase|Concourse|Dell|Dene|Glade|Grange|Gully|Heath|Lea|Pocket|Reach|Retreat|Ridgeway|Towers|Tower|Approach|Arcade|Bayou|Beach|Bend|Bluffs|Bluff|Bottom|Brae|Brace|Branch|Bridge|Brooks|Brook|Burgs|Burg|Bypass|Camp|Canyon|Cape|Causeway|Centers|Center|Centre|Circlet|Circles|Cliffs|Cliff|Club|Commons|Common|Copse|Corners|Corner|Course|Courts|Coves|Cove|Creek|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drives|End|Esplanade|Estates|Estate|Expressway|Extensions|Extension|Falls|Fall|Ferry|Fields|Field|Flats|Flat|Fords|Ford|Forest|Forges|Forge|Forks|Fork|Fort|Freeway|Gardens|Garden|Gateway|Gate|Glens|Glen|Greens|Green|Groves|Grove|Harbors|Harbor|Harbour|Haven|Heights|Highway|Hills|Hill|Hollow|Inlet|Islands|Island|Isle|Junctions|Junction|Keys|Key|Knolls|Knoll|Lakes|Lake|Landing|Land|Lights|Light|Link|Loaf|Locks|Lock|Lodge|Loop|Mall|Manors|Manor|Meadows|Meadow|Mews|Mills|Mill|Mission|Motorway|Mountains|Mountain|Mount|Neck|Nook|Orchard|Oval|Overpass|Parade|Parks|Park|Parkways|Passage|Pass|Pathway|Path|Pike|Pines|Pine|Plains|Plain|Points|Point|Ports|Port|Prairie|Promenade|Quay|Radial|Ramble|Ramp|Ranch|Rapids|Rapid|Rest|Ridges|Ridge|Rise|River|Roadside|Roads|Route|Run|Shoals|Shoal|Shores|Shore|Siding|Skyway|Springs|Spring|Spurs|Spur|Station|Stravenue|Stream|Summit|Tarn|Throughway|Trace|Track|Trafficway|Tunnel|Turnpike|Underpass|Unions|Union|Vale|Valleys|Valley|Viaduct|Views|View|Villages|Village|Ville|Vista|Wall|Ways|Wells|Well|Wharf|Wynd|Yard";
 /// Street types written before the name ("Rue …", "ul. …").
 const PREFIX: &str = r"rue|av|via|viale|vicolo|contrada|borgo|rotonda|canale|piazzale|incrocio|stretto|traversa|vico|lungomare|galleria|alameda|travessa|rodovia|estrada|ladeira|loteamento|favela|residencial|fazenda|feira|viaduto|vila|quadra|setor|trecho|chácara|conjunto|sítio|cañada|paseo|ronda|avinguda|passeig|carretera|plac|aleje|rua|calle|carrer|avenida|avenue|boulevard|chemin|allée|strada|corso|piazza|largo|travessa|praça|paseo|camino|ul\.|al\.|ulica|aleja|λεωφόρος|οδός|λ\.|οδ\.";
 /// Lowercase particles inside prefixed street names.
@@ -86,221 +86,39 @@ fn fill(template: &str) -> String {
         .replace("{POSTCODE}", POSTCODE)
 }
 
+#[rustfmt::skip]
 const TEMPLATES: &[(Shape, &str, &str)] = &[
-    (
-        Shape::NumberNameSuffix,
-        "addr_number_name_suffix",
-        r"[0-9]{1,6}[A-Za-z]?(?:[ \t]+[0-9]{1,5})?[ \t]+(?:{NAMEW}[ \t]+){1,4}(?i:{CORE}){END}",
-    ),
-    (
-        Shape::NumberNameRareSuffix,
-        "addr_number_name_rare_suffix",
-        r"[0-9]{1,6}[A-Za-z]?(?:[ \t]+[0-9]{1,5})?[ \t]+(?:{CAPW}[ \t]+){1,4}(?:{EXT}){END}",
-    ),
-    (
-        Shape::PrefixedStreet,
-        "addr_prefixed_street",
-        r"(?:[0-9]{1,6},?[ \t]+){0,2}(?i:{PREFIX})[ \t]+(?:{CAPW}|{PART})(?:[ \t]+(?:{CAPW}|{PART})){0,4}(?:,?[ \t]+[0-9]{1,5}[A-Za-z]?)?{END}",
-    ),
-    (
-        Shape::GluedStreet,
-        "addr_glued_street",
-        r"(?:{CAPW}[ \t]+){0,3}[\p{L}\p{M}'\-]*(?i:{MORPH})[ \t]+[0-9]{1,5}[A-Za-z]?\.?{END}",
-    ),
-    (
-        Shape::NumberNameNumber,
-        "addr_number_name_number",
-        r"[0-9]{3,5}[ \t]+(?:{NAMEW}[ \t]+){1,3}[0-9]{1,4}[A-Za-z]?{END}",
-    ),
-    (
-        Shape::NamedWithPostcode,
-        "addr_named_with_postcode",
-        r"(?:(?:{CAPW}|{PART})[ \t]+){0,4}{NAMEW},?[ \t]+[0-9]{1,5}(?:[/\-][0-9]{1,4})?[A-Za-z]?(?:(?:[ \t]*,){1,2}[ \t]*(?:\r?\n)?|[ \t]*\r?\n)[ \t]*(?:{POSTCODE}[ \t,]+\p{Lu}|(?:{CAPW}[ \t]*,?\s*){1,4}{POSTCODE}{END})",
-    ),
-    (
-        Shape::Cyrillic,
-        "addr_cyrillic",
-        r"(?:ул|пр|бул|наб|ш|алл|пер|пл|просп|пр-кт|туп|мкр)\.[ \t]*[\p{L}\p{M}0-9.\- ]{2,40}?,[ \t]*д\.[ \t]*[0-9]{1,4}(?:/[0-9]{1,3})?",
-    ),
-    (
-        Shape::Box,
-        "addr_po_box",
-        r"(?i:p\.? ?o\.? ?box|post office box|postbox)[ \t]+[0-9]{1,6}{END}",
-    ),
-    (
-        Shape::Box,
-        "addr_military",
-        r"(?:PSC|Unit|CMR)[ \t]+[0-9]{3,5},?[ \t]+Box[ \t]+[0-9]{3,5}(?:[ \t]*\r?\n?[ \t]*(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+[0-9]{5})?{END}|(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+[0-9]{5}{END}",
-    ),
-    (
-        Shape::Unit,
-        "addr_unit",
-        r"(?:(?i:apt|apartment|suite|ste|unit)|Flat|Piano|Appartamento|Apto|Bloco|Casa)\.?[ \t]*#?[ \t]*[0-9]{1,5}[A-Za-z]?{END}",
-    ),
-    (
-        Shape::Corner,
-        "addr_corner",
-        r"(?i:the )?(?i:corner of)[ \t]+(?:[\p{L}\p{M}\p{N}'.\-]+[ \t]+){1,6}?(?i:and)[ \t]+[\p{L}\p{M}\p{N}'.\-]+(?:[ \t]+[\p{L}\p{M}\p{N}'.\-]+){0,2}",
-    ),
-    (
-        Shape::CuedName,
-        "addr_cued_name",
-        r"(?:on|at|of|and)[ \t]+{CAPW}(?:[ \t]+{CAPW}){0,2}[ \t]+(?:{EXT}|Street|Avenue|Road|Boulevard|Lane|Drive|Way|Court|Courts|Place|Terrace|Circle|Highway|Parkway|Square|Squares|Close|Crescent|Plaza|Trail|Row|Walk|Streets){END}",
-    ),
-    (
-        Shape::CuedNumbered,
-        "addr_cued_numbered",
-        r"(?i:{CUE})[ \t]+(?:[0-9]{1,6}[ \t]+)?(?:{NAMEW}[ \t]+){1,4}[0-9]{1,5}[A-Za-z]?{END}",
-    ),
+    (Shape::NumberNameSuffix, "addr_number_name_suffix", r"[0-9]{1,6}[A-Za-z]?(?:[ \t]+[0-9]{1,5})?[ \t]+(?:{NAMEW}[ \t]+){1,4}(?i:{CORE}){END}"),
+    (Shape::NumberNameRareSuffix, "addr_number_name_rare_suffix", r"[0-9]{1,6}[A-Za-z]?(?:[ \t]+[0-9]{1,5})?[ \t]+(?:{CAPW}[ \t]+){1,4}(?:{EXT}){END}"),
+    (Shape::PrefixedStreet, "addr_prefixed_street", r"(?i:{PREFIX})[ \t]+(?:{CAPW}|{PART})(?:[ \t]+(?:{CAPW}|{PART})){0,4}(?:,?[ \t]+[0-9]{1,5}[A-Za-z]?)?{END}"),
+    (Shape::GluedStreet, "addr_glued_street", r"[\p{L}\p{M}'\-]*(?i:{MORPH})[ \t]+[0-9]{1,5}[A-Za-z]?\.?{END}"),
+    (Shape::NumberNameNumber, "addr_number_name_number", r"[0-9]{3,5}[ \t]+(?:{NAMEW}[ \t]+){1,3}[0-9]{1,4}[A-Za-z]?{END}"),
+    (Shape::NamedWithPostcode, "addr_named_with_postcode", r"{NAMEW},?[ \t]+[0-9]{1,5}(?:[/\-][0-9]{1,4})?[A-Za-z]?(?:(?:[ \t]*,){1,2}[ \t]*(?:\r?\n)?|[ \t]*\r?\n)[ \t]*(?:{POSTCODE}[ \t,]+{CAPW}|(?:{CAPW}[ \t]*,?\s*){1,4}{POSTCODE}{END})"),
+    (Shape::Cyrillic, "addr_cyrillic", r"(?:ул|пр|бул|наб|ш|алл|пер|пл|просп|пр-кт|туп|мкр)\.[ \t]*[\p{L}\p{M}0-9.\- ]{2,40}?,[ \t]*д\.[ \t]*[0-9]{1,4}(?:/[0-9]{1,3})?"),
+    (Shape::Box, "addr_po_box", r"(?i:p\.? ?o\.? ?box|post office box|postbox)[ \t]+[0-9]{1,6}{END}"),
+    (Shape::Box, "addr_military", r"(?:PSC|Unit|CMR)[ \t]+[0-9]{3,5},?[ \t]+Box[ \t]+[0-9]{3,5}(?:[ \t]*\r?\n?[ \t]*(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+[0-9]{5})?{END}|(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+[0-9]{5}{END}"),
+    (Shape::Unit, "addr_unit", r"(?:(?i:apt|apartment|suite|ste|unit)|Flat|Piano|Appartamento|Apto|Bloco|Casa)\.?[ \t]*#?[ \t]*[0-9]{1,5}[A-Za-z]?{END}"),
+    (Shape::Corner, "addr_corner", r"(?i:the )?(?i:corner of)[ \t]+(?:[\p{L}\p{M}\p{N}'.\-]+[ \t]+){1,6}?(?i:and)[ \t]+[\p{L}\p{M}\p{N}'.\-]+(?:[ \t]+[\p{L}\p{M}\p{N}'.\-]+){0,2}"),
+    (Shape::CuedName, "addr_cued_name", r"(?:on|at|of|and)[ \t]+{CAPW}(?:[ \t]+{CAPW}){0,2}[ \t]+(?:{EXT}|Street|Avenue|Road|Boulevard|Lane|Drive|Way|Court|Courts|Place|Terrace|Circle|Highway|Parkway|Square|Squares|Close|Crescent|Plaza|Trail|Row|Walk|Streets){END}"),
+    (Shape::CuedNumbered, "addr_cued_numbered", r"(?i:{CUE})[ \t]+(?:[0-9]{1,6}[ \t]+)?(?:{NAMEW}[ \t]+){1,4}[0-9]{1,5}[A-Za-z]?{END}"),
 ];
 
 /// Words that never belong to a street name; they show a sentence, not an address.
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
-    "a",
-    "about",
-    "after",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "are",
-    "as",
-    "at",
-    "bath",
-    "baths",
-    "bathroom",
-    "bathrooms",
-    "bed",
-    "bedroom",
-    "bedrooms",
-    "beds",
-    "been",
-    "before",
-    "bucks",
-    "but",
-    "by",
-    "can",
-    "cars",
-    "cleaner",
-    "cleaners",
-    "could",
-    "crew",
-    "crews",
-    "day",
-    "days",
-    "did",
-    "do",
-    "does",
-    "dogs",
-    "cats",
-    "dollars",
-    "each",
-    "every",
-    "feet",
-    "floor",
-    "floors",
-    "foot",
-    "for",
-    "from",
-    "ft",
-    "had",
-    "has",
-    "have",
-    "he",
-    "her",
-    "here",
-    "his",
-    "hour",
-    "hours",
-    "hr",
-    "hrs",
-    "i",
-    "if",
-    "in",
-    "into",
-    "is",
-    "it",
-    "its",
-    "just",
-    "kids",
-    "children",
-    "less",
-    "may",
-    "me",
-    "might",
-    "min",
-    "mins",
-    "minutes",
-    "month",
-    "months",
-    "more",
-    "must",
-    "my",
-    "no",
-    "not",
-    "of",
-    "on",
-    "only",
-    "or",
-    "our",
-    "over",
-    "people",
-    "per",
-    "percent",
-    "pets",
-    "pm",
-    "room",
-    "rooms",
-    "she",
-    "should",
-    "so",
-    "some",
-    "sq",
-    "square",
-    "stories",
-    "story",
-    "than",
-    "that",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "those",
-    "time",
-    "times",
-    "to",
-    "under",
-    "us",
-    "usd",
-    "very",
-    "was",
-    "we",
-    "week",
-    "weeks",
-    "were",
-    "what",
-    "when",
-    "which",
-    "who",
-    "will",
-    "window",
-    "windows",
-    "with",
-    "would",
-    "year",
-    "years",
-    "you",
-    "your",
-    "miles",
-    "items",
-    "points",
-    "pages",
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "bath",
+    "bathroom", "bathrooms", "baths", "bed", "bedroom", "bedrooms", "beds", "been", "before",
+    "bucks", "but", "by", "can", "cars", "cats", "children", "cleaner", "cleaners", "could",
+    "crew", "crews", "day", "days", "did", "do", "does", "dogs", "dollars", "each", "every",
+    "feet", "floor", "floors", "foot", "for", "from", "ft", "had", "has", "have", "he", "her",
+    "here", "his", "hour", "hours", "hr", "hrs", "i", "if", "in", "into", "is", "it", "items",
+    "its", "just", "kids", "less", "may", "me", "might", "miles", "min", "mins", "minutes",
+    "month", "months", "more", "must", "my", "no", "not", "of", "on", "only", "or", "our",
+    "over", "pages", "people", "per", "percent", "pets", "pm", "points", "room", "rooms", "she",
+    "should", "so", "some", "sq", "square", "stories", "story", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "those", "time", "times", "to", "under",
+    "us", "usd", "very", "was", "we", "week", "weeks", "were", "what", "when", "which", "who",
+    "will", "window", "windows", "with", "would", "year", "years", "you", "your",
 ];
 
 fn is_stopword(word: &str) -> bool {
@@ -309,6 +127,19 @@ fn is_stopword(word: &str) -> bool {
         .to_lowercase();
     STOPWORDS.contains(&w.as_str())
 }
+
+/// Lowercase particles inside street names ("Rua do Arenque").
+const PARTICLES: &[&str] = &[
+    "de", "do", "da", "dos", "das", "del", "della", "di", "du", "des", "la", "le", "al", "el",
+    "van", "von", "der", "den",
+];
+
+/// Street-type words that are also ordinary words when they stand alone.
+const BARE_STREET_WORDS: &[&str] = &[
+    "gate", "pot", "tie", "weg", "vej", "vei", "gade", "gata", "hof", "pad", "kade", "trg",
+    "cesta", "ulica", "stig", "torg", "tori", "plein", "singel", "dijk", "damm", "platz", "kapu",
+    "allee",
+];
 
 /// Titles that start a person's name rather than a street name.
 const TITLES: &[&str] = &[
@@ -370,14 +201,17 @@ impl AddressDetector {
                         .find(&text[start..end])
                         .map_or(0, |c| c.end());
                 }
+                if matches!(p.shape, Shape::GluedStreet | Shape::NamedWithPostcode) {
+                    // Name words in front are added here rather than in the pattern, which
+                    // keeps the patterns cheap to search.
+                    start = extend_start_words(text, start);
+                }
+                if p.shape != Shape::Unit {
+                    start = extend_start(text, start);
+                }
                 if start >= end || !valid(p.shape, &text[start..end]) {
                     continue;
                 }
-                let start = if p.shape == Shape::Unit {
-                    start
-                } else {
-                    extend_start(text, start)
-                };
                 spans.push((start, self.extend_end(text, end)));
             }
         }
@@ -434,19 +268,45 @@ fn starts_clean(text: &str, start: usize) -> bool {
 }
 
 /// Includes a bare house number right before the match ("86036 Rua do Arenque 1634").
-fn extend_start(text: &str, start: usize) -> usize {
-    let before = &text[..start];
-    let trimmed = before.trim_end_matches([' ', '\t']);
-    if trimmed.len() == before.len() {
-        return start;
+fn extend_start(text: &str, mut start: usize) -> usize {
+    // At most two numbers ("9554 62 Rue Gafsa"), optionally followed by a comma ("8, rue …").
+    for _ in 0..2 {
+        let before = text[..start].trim_end_matches([' ', '\t']);
+        if before.len() == start {
+            break;
+        }
+        let before = before.strip_suffix(',').unwrap_or(before);
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let new_start = before.len() - digits;
+        if !(1..=6).contains(&digits) || !starts_clean(text, new_start) {
+            break;
+        }
+        start = new_start;
     }
-    let digits = trimmed.len() - trimmed.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    let new_start = trimmed.len() - digits;
-    if (1..=6).contains(&digits) && starts_clean(text, new_start) {
-        new_start
-    } else {
-        start
+    start
+}
+
+/// Includes up to three capitalised name words or particles right before the match on the
+/// same line ("Villacher" in "Villacher Strasse 89").
+fn extend_start_words(text: &str, mut start: usize) -> usize {
+    for _ in 0..3 {
+        let before = text[..start].trim_end_matches([' ', '\t']);
+        if before.len() == start {
+            break;
+        }
+        let word_start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | '"'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let word = &before[word_start..];
+        let capitalised = word.chars().next().is_some_and(char::is_uppercase);
+        if word.is_empty() || !(capitalised || PARTICLES.contains(&word)) || is_stopword(word) {
+            break;
+        }
+        start = word_start;
     }
+    start
 }
 
 fn valid(shape: Shape, span: &str) -> bool {
@@ -477,17 +337,19 @@ fn valid(shape: Shape, span: &str) -> bool {
                 })
         }
         Shape::CuedNumbered => name_words().all(|w| !is_stopword(w)),
+        // A bare street-type word ("gate 22", "pot 5") needs a name in front of it.
+        Shape::GluedStreet => {
+            name_words().count() >= 2
+                || name_words().any(|w| !BARE_STREET_WORDS.contains(&w.to_lowercase().as_str()))
+        }
         Shape::PrefixedStreet => span.chars().any(|c| c.is_ascii_digit()),
         // "Dr. Wells" or "Mr. Hill" are people, not streets.
         Shape::CuedName => !words
             .first()
             .is_some_and(|w| TITLES.contains(&w.trim_end_matches('.'))),
-        Shape::GluedStreet
-        | Shape::NamedWithPostcode
-        | Shape::Cyrillic
-        | Shape::Box
-        | Shape::Unit
-        | Shape::Corner => true,
+        Shape::NamedWithPostcode | Shape::Cyrillic | Shape::Box | Shape::Unit | Shape::Corner => {
+            true
+        }
     }
 }
 
@@ -503,7 +365,7 @@ fn same_line_place(rest: &str) -> Option<usize> {
         .unwrap_or(body.len());
     let word = body[..word_len].trim_end_matches(['.', '?', '!', ';', ':']);
     let word_len = word.len();
-    place_token(word).then_some(skipped + word_len)
+    place_token(word.trim_matches(['(', ')'])).then_some(skipped + word_len)
 }
 
 /// A following line (after at most one blank line, quote markers allowed) that only

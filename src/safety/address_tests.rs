@@ -87,3 +87,31 @@ fn sentences_with_numbers_are_not_addresses() {
         assert!(found(text).is_empty(), "{text}: {:?}", found(text));
     }
 }
+
+#[test]
+fn street_then_postcode_lines_are_found() {
+    assert_eq!(
+        found("Javornická 966, 489 32 Ledvice"),
+        vec!["Javornická 966, 489 32 Ledvice"]
+    );
+    assert_eq!(
+        found("to Borgo Vanessa, 44\n83043, Bagnoli Irpino (AV) soon"),
+        vec!["Borgo Vanessa, 44\n83043, Bagnoli Irpino (AV)"]
+    );
+    assert_eq!(
+        found("at 61 Francis Lock, Johnstad, BH68 7DN"),
+        vec!["61 Francis Lock, Johnstad, BH68 7DN"]
+    );
+}
+
+#[test]
+fn cyrillic_addresses_are_found() {
+    let text = "Адрес: г. Елатьма, бул. Линейный, д. 2/9, 178005";
+    assert_eq!(found(text).len(), 1);
+}
+
+#[test]
+fn bare_street_words_need_a_name() {
+    assert!(found("Flight BA 2490 leaves from gate 22, seat 14C.").is_empty());
+    assert_eq!(found("Trenerys gate 232"), vec!["Trenerys gate 232"]);
+}

@@ -47,7 +47,7 @@ impl PiiDetector {
             ssn: compile("ssn", r"[0-9]{3}([\- ]?)[0-9]{2}([\- ]?)[0-9]{4}")?,
             phone: compile(
                 "phone",
-                r"(?i)(?:\+[0-9]{1,3}[ .\-]?|\(\+[0-9]{1,3}\)[ .\-]?)?(?:\(0\)[ .\-]?)?(?:\([0-9]{1,5}\)[ .\-]?)?[0-9]{1,11}(?:[ .\-/][0-9]{1,8}){0,5}(?: ?(?:x|ext\.?|extension) ?[0-9]{1,6})?",
+                r"(?i)(?:\+[0-9]{1,3}[ .\-]?|\(\+[0-9]{1,3}\)[ .\-]?)?(?:\(0\)[ .\-]?)?(?:\([0-9]{1,5}\)[ .\-]?)?[0-9]{1,12}(?:[ .\-/][0-9]{1,8}){0,5}(?: ?(?:x|ext\.?|extension) ?[0-9]{1,6})?",
             )?,
             ipv4: compile("ipv4", r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")?,
             ipv6: compile("ipv6", r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}")?,
@@ -65,7 +65,7 @@ impl PiiDetector {
             )?,
             phone_context: compile(
                 "phone_context",
-                r"(?i)(?-u:\b)(?:call|phone|tel|telephone|mobile|cell|fax|text|whatsapp|reach|ring)(?-u:\b)",
+                r"(?i)(?-u:\b)(?:call|phone|tel|telephone|mobile|cell|fax|text|whatsapp|reach|ring|number)(?-u:\b)",
             )?,
             not_phone_context: compile(
                 "not_phone_context",

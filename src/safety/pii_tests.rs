@@ -196,3 +196,23 @@ fn booking_chatter_has_no_pii() {
         assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
+
+#[test]
+fn slash_separated_and_context_numbers_are_phones() {
+    assert_eq!(
+        kinds("Phone: 06-21/598 7159"),
+        vec![(PiiKind::Phone, "06-21/598 7159".into())]
+    );
+    assert_eq!(
+        kinds("my number is 41364491"),
+        vec![(PiiKind::Phone, "41364491".into())]
+    );
+    assert!(kinds("ticket 41364491").is_empty());
+}
+
+#[test]
+fn postcodes_are_not_phones() {
+    assert!(kinds("CEP 16100-483 and 3610-114")
+        .iter()
+        .all(|(k, _)| *k != PiiKind::Phone));
+}

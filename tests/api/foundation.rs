@@ -428,3 +428,13 @@ async fn migrate_applies_the_embedded_migrations() {
         .unwrap();
     assert_eq!(journal, "wal");
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served() {
+    let app = spawn_app().await;
+    let response = app.get("/api/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    let doc = json(response).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/appointments"]["post"].is_object());
+}

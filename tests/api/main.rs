@@ -15,6 +15,7 @@ mod booking;
 mod browser;
 mod chat;
 mod dashboard;
+mod experiments;
 mod foundation;
 mod llm;
 mod operations;

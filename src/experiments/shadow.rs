@@ -1,0 +1,103 @@
+//! Shadow traffic: while on, a sampled share of turns is also answered by another
+//! variant in the background, with booking tools that cannot write; both answers are
+//! compared and stored. This module holds the switch, the sampling and the bounded
+//! concurrency; the chat domain runs the shadow turn.
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::canary::ExperimentError;
+use super::repository::{self as repo, Comparison};
+use crate::clock::Clock;
+use crate::storage::Database;
+
+/// Shadow turns running at once at most; beyond that a sampled turn is skipped.
+const MAX_CONCURRENT: usize = 4;
+
+/// What the shadow runs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShadowConfig {
+    pub variant: String,
+    pub sample_rate: f64,
+}
+
+/// The shadow switch.
+pub struct ShadowService {
+    db: Database,
+    clock: Clock,
+    config: Mutex<Option<ShadowConfig>>,
+    slots: Arc<Semaphore>,
+}
+
+impl ShadowService {
+    /// Off until started.
+    pub fn new(db: Database, clock: Clock) -> Self {
+        Self {
+            db,
+            clock,
+            config: Mutex::new(None),
+            slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
+        }
+    }
+
+    /// Starts shadowing `variant` on `sample_rate` (0–1) of turns.
+    pub async fn start(&self, variant: &str, sample_rate: f64) -> Result<Value, ExperimentError> {
+        if !(0.0..=1.0).contains(&sample_rate) || !sample_rate.is_finite() {
+            return Err(ExperimentError::BadSampleRate);
+        }
+        if !repo::variants(&self.db)
+            .await?
+            .iter()
+            .any(|v| v.name == variant)
+        {
+            return Err(ExperimentError::UnknownVariant(variant.to_owned()));
+        }
+        if let Ok(mut config) = self.config.lock() {
+            *config = Some(ShadowConfig {
+                variant: variant.to_owned(),
+                sample_rate,
+            });
+        }
+        self.status().await
+    }
+
+    /// Stops shadowing.
+    pub async fn stop(&self) -> Result<Value, ExperimentError> {
+        if let Ok(mut config) = self.config.lock() {
+            *config = None;
+        }
+        self.status().await
+    }
+
+    /// For a turn: the shadow variant and a concurrency permit, when this turn is sampled,
+    /// the shadow differs from the session's variant, and a slot is free.
+    pub fn sample(&self, session_variant: &str) -> Option<(String, OwnedSemaphorePermit)> {
+        let config = self.config.lock().ok()?.clone()?;
+        if config.variant == session_variant || rand::random::<f64>() >= config.sample_rate {
+            return None;
+        }
+        let permit = self.slots.clone().try_acquire_owned().ok()?;
+        Some((config.variant, permit))
+    }
+
+    /// Stores a comparison; a storage error is logged, never surfaced to the customer.
+    pub async fn record(&self, comparison: Comparison) {
+        if let Err(error) = repo::insert_comparison(&self.db, &comparison, self.clock.now()).await {
+            tracing::error!(%error, "could not store a shadow comparison");
+        }
+    }
+
+    /// `GET /api/shadow/status`.
+    pub async fn status(&self) -> Result<Value, ExperimentError> {
+        let config = self.config.lock().ok().and_then(|c| c.clone());
+        let summary = match &config {
+            Some(c) => repo::shadow_summary(&self.db, &c.variant).await?,
+            None => Value::Null,
+        };
+        Ok(json!({ "active": config.is_some(), "config": config, "agreement": summary }))
+    }
+}
