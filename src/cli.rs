@@ -215,9 +215,34 @@ pub async fn eval(config: &Config, dialogues: &Path, variant: &str) -> anyhow::R
     for dialogue in &dialogues {
         results.push(eval::run_dialogue(&state.chat, dialogue, variant).await);
     }
+    let mix: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT COALESCE(tier, 'local'), COUNT(*), COALESCE(SUM(cost_micros), 0)
+         FROM messages WHERE role = 'assistant' GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&state.db.reader)
+    .await?;
     state.db.close().await;
     let _ = std::fs::remove_dir_all(&scratch);
     println!("{}", eval::report(variant, &results));
+    let turns: i64 = mix.iter().map(|(_, n, _)| n).sum();
+    let cost: i64 = mix.iter().map(|(_, _, c)| c).sum();
+    let bookings = results.iter().filter(|r| r.success).count();
+    let shares: Vec<String> = mix
+        .iter()
+        .map(|(tier, n, c)| {
+            format!(
+                "{tier} {n} ({:.0} %, ${:.6})",
+                100.0 * *n as f64 / turns.max(1) as f64,
+                *c as f64 / 1e6
+            )
+        })
+        .collect();
+    println!(
+        "tier mix over {turns} turns: {}; total cost ${:.6}; cost per booking ${:.6}",
+        shares.join(", "),
+        cost as f64 / 1e6,
+        cost as f64 / 1e6 / bookings.max(1) as f64
+    );
 
     let db = Database::connect(&config.database_url, 1)
         .await
