@@ -12,8 +12,10 @@ pub mod manage;
 pub mod replies;
 pub mod repository;
 pub mod routes;
+mod routing;
 pub mod service;
 pub mod sessions;
+mod shadow;
 pub mod tools;
 
 pub use routes::routes;

@@ -8,25 +8,19 @@ use chrono::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::agent::{self, Action, Agent, AgentState, Reply, Stage};
-use super::extract::Extraction;
-use super::llm_agent::{self, LlmTurn, LlmTurnError};
+use super::agent::{Action, Agent, AgentState, Reply, Stage};
 use super::replies::{self, Voice};
 use super::repository::{self as repo, NewMessage, TurnTotals};
+use super::routing::Turn;
 use super::sessions::{self, Session, SessionStore, SharedSession};
+use super::shadow::PrimaryOutcome;
 use crate::booking::service::SlotView;
 use crate::booking::BookingError;
 use crate::clock::Clock;
-use crate::experiments::repository::Comparison;
 use crate::experiments::{CanaryService, ShadowService};
-use crate::llm::cache::{cache_key, CacheError, CachedAnswer};
-use crate::llm::gateway::{GatewayError, Prompt};
-use crate::llm::providers::openai::ChatMessage;
-use crate::llm::retry::ErrorClass;
-use crate::llm::router::{self, RouteDecision, Tier, TurnSignals};
 use crate::llm::LlmService;
 use crate::safety::incidents::IncidentLog;
-use crate::safety::{Category, Direction, RiskLevel, Scanner, SessionRisk, Verdict};
+use crate::safety::{Direction, RiskLevel, Scanner, SessionRisk, Verdict};
 use crate::storage::Database;
 
 /// Longest accepted customer message, in characters.
@@ -94,17 +88,17 @@ pub struct TurnResponse {
 
 /// The chat service.
 pub struct ChatService {
-    db: Database,
-    clock: Clock,
-    agent: Agent,
-    scanner: Arc<Scanner>,
-    incidents: IncidentLog,
-    sessions: SessionStore,
-    llm: Option<Arc<LlmService>>,
-    canary: Arc<CanaryService>,
-    shadow: Arc<ShadowService>,
+    pub(super) db: Database,
+    pub(super) clock: Clock,
+    pub(super) agent: Agent,
+    pub(super) scanner: Arc<Scanner>,
+    pub(super) incidents: IncidentLog,
+    pub(super) sessions: SessionStore,
+    pub(super) llm: Option<Arc<LlmService>>,
+    pub(super) canary: Arc<CanaryService>,
+    pub(super) shadow: Arc<ShadowService>,
     /// The same engine over a dry-run booking service, for shadow turns.
-    shadow_agent: Arc<Agent>,
+    pub(super) shadow_agent: Arc<Agent>,
 }
 
 /// What the chat service is built from.
@@ -118,85 +112,6 @@ pub struct ChatParts {
     pub llm: Option<Arc<LlmService>>,
     pub canary: Arc<CanaryService>,
     pub shadow: Arc<ShadowService>,
-}
-
-/// One produced turn with its accounting.
-#[derive(Debug)]
-struct Turn {
-    reply: Reply,
-    model: String,
-    tier: Tier,
-    input_tokens: u64,
-    output_tokens: u64,
-    cost_micros: u64,
-    cached: bool,
-    route_reason: Option<String>,
-    complexity: Option<f64>,
-    /// A model was chosen but the built-in engine answered, and why.
-    fallback_reason: Option<&'static str>,
-}
-
-impl Turn {
-    fn local(reply: Reply) -> Self {
-        Turn {
-            reply,
-            model: "built-in".to_owned(),
-            tier: Tier::Local,
-            input_tokens: 0,
-            output_tokens: 0,
-            cost_micros: 0,
-            cached: false,
-            route_reason: None,
-            complexity: None,
-            fallback_reason: None,
-        }
-    }
-
-    fn from_llm(turn: LlmTurn) -> Self {
-        Turn {
-            reply: turn.reply,
-            model: turn.model,
-            tier: turn.tier,
-            input_tokens: turn.input_tokens,
-            output_tokens: turn.output_tokens,
-            cost_micros: turn.cost_micros,
-            cached: false,
-            route_reason: None,
-            complexity: None,
-            fallback_reason: None,
-        }
-    }
-
-    fn routed(mut self, decision: &RouteDecision) -> Self {
-        self.route_reason = Some(decision.reason.clone());
-        self.complexity = Some(decision.score);
-        self
-    }
-}
-
-/// What the customer's turn produced, for comparison with the shadow's.
-struct PrimaryOutcome {
-    conversation_id: String,
-    variant: String,
-    action: Action,
-    job: Value,
-    latency_ms: f64,
-}
-
-/// Sampling temperature of a variant.
-fn temperature(variant: &str) -> f32 {
-    match variant {
-        "professional" => 0.2,
-        "casual" => 0.7,
-        _ => 0.3,
-    }
-}
-
-fn trim_history(history: &mut Vec<ChatMessage>) {
-    if history.len() > llm_agent::MAX_HISTORY {
-        let excess = history.len() - llm_agent::MAX_HISTORY;
-        history.drain(..excess);
-    }
 }
 
 fn now_ms(clock: &Clock) -> u64 {
@@ -395,218 +310,6 @@ impl ChatService {
             self.spawn_shadow(variant, permit, before, off_topic, text.to_owned(), primary);
         }
         Ok(self.render(&session.agent, turn.reply, metadata))
-    }
-
-    /// Answers the turn again with the shadow variant in the background, over a booking
-    /// service that cannot write, and stores how the two answers differ. The customer
-    /// never waits for it.
-    fn spawn_shadow(
-        &self,
-        variant: String,
-        permit: tokio::sync::OwnedSemaphorePermit,
-        mut state: AgentState,
-        off_topic: bool,
-        text: String,
-        primary: PrimaryOutcome,
-    ) {
-        let agent = self.shadow_agent.clone();
-        let shadow = self.shadow.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let started = Instant::now();
-            let found = agent.extract(&text, &state);
-            let result = agent
-                .respond_with(&mut state, &text, &found, Voice::of(&variant), off_topic)
-                .await;
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let shadow_action = match &result {
-                Ok(reply) => reply.action.as_str().to_owned(),
-                Err(_) => "error".to_owned(),
-            };
-            let shadow_job = state.draft.job_view();
-            shadow
-                .record(Comparison {
-                    conversation_id: primary.conversation_id,
-                    primary_variant: primary.variant,
-                    shadow_variant: variant,
-                    primary_action: primary.action.as_str().to_owned(),
-                    fields_agree: shadow_job == primary.job,
-                    differences: json!({
-                        "action": [primary.action.as_str(), shadow_action],
-                        "fields": { "primary": primary.job, "shadow": shadow_job },
-                        "latencyMs": [primary.latency_ms, latency_ms],
-                    }),
-                    shadow_action,
-                    primary_latency_ms: primary.latency_ms,
-                    shadow_latency_ms: latency_ms,
-                })
-                .await;
-        });
-    }
-
-    /// Routes the turn to the built-in engine or a model, with the cache in front of
-    /// context-free questions and the built-in engine behind every failure.
-    async fn answer(
-        &self,
-        session: &mut Session,
-        text: &str,
-        verdict: &Verdict,
-    ) -> Result<Turn, ChatError> {
-        let voice = session.voice;
-        let off_topic = verdict.is_off_topic();
-        let found = self.agent.extract(text, &session.agent);
-        let Some(llm) = &self.llm else {
-            let reply = self
-                .agent
-                .respond_with(&mut session.agent, text, &found, voice, off_topic)
-                .await?;
-            return Ok(Turn::local(reply));
-        };
-        let (confident, fields) = agent::understanding(&found);
-        let mut signals = TurnSignals::from_text(text);
-        signals.built_in_confident = confident;
-        signals.fields_extracted = fields;
-        signals.conversation_turns = session.turns;
-        let decision = router::route(&signals, llm.strategy(), true);
-        session.turns += 1;
-        if decision.tier == Tier::Local {
-            let reply = self
-                .agent
-                .respond_with(&mut session.agent, text, &found, voice, off_topic)
-                .await?;
-            return Ok(Turn::local(reply).routed(&decision));
-        }
-        // The model sees redacted text; the customer's details go to the draft directly.
-        let _ = session.agent.draft.merge(&found);
-        session
-            .history
-            .push(ChatMessage::text("user", verdict.redacted.clone()));
-        let result = if self.is_context_free(session, &found, verdict) && llm.cache.enabled() {
-            self.cached_answer(llm, session, text, decision.tier).await
-        } else {
-            let temperature = temperature(&session.variant);
-            llm_agent::respond(
-                &llm.gateway,
-                self.agent.booking(),
-                &mut session.agent,
-                &mut session.history,
-                voice,
-                decision.tier,
-                temperature,
-            )
-            .await
-            .map(Turn::from_llm)
-        };
-        trim_history(&mut session.history);
-        match result {
-            Ok(turn) => Ok(turn.routed(&decision)),
-            Err(error) => {
-                if let LlmTurnError::Booking(BookingError::Database(db)) = error {
-                    return Err(ChatError::Database(db));
-                }
-                llm.gateway.record_fallback(error.reason());
-                tracing::info!(
-                    reason = error.reason(),
-                    "turn answered by the built-in engine"
-                );
-                let mut reply = self
-                    .agent
-                    .respond_with(&mut session.agent, text, &found, voice, off_topic)
-                    .await?;
-                // Only say "fallback" when the built-in engine could not do what was asked.
-                if !confident && matches!(reply.action, Action::Answer) {
-                    reply.action = Action::Fallback;
-                }
-                session.history.push(ChatMessage::text(
-                    "assistant",
-                    self.scanner.redact(&reply.message),
-                ));
-                let mut turn = Turn::local(reply).routed(&decision);
-                turn.fallback_reason = Some(error.reason());
-                Ok(turn)
-            }
-        }
-    }
-
-    /// A turn is context-free when no booking is under way, it carries no customer
-    /// data, and it asks a general question: only such answers may be cached.
-    fn is_context_free(&self, session: &Session, found: &Extraction, verdict: &Verdict) -> bool {
-        let idle = matches!(
-            session.agent.stage,
-            Stage::Collecting | Stage::Booked { .. }
-        );
-        idle && session.agent.draft.is_empty()
-            && !verdict.has(Category::Pii)
-            && !agent::gives_booking_details(found)
-            && found.reference.is_none()
-            && found.yes.is_none()
-    }
-
-    async fn cached_answer(
-        &self,
-        llm: &LlmService,
-        session: &mut Session,
-        text: &str,
-        tier: Tier,
-    ) -> Result<Turn, LlmTurnError> {
-        let key = cache_key(&session.variant, text);
-        let system = llm_agent::system_prompt(
-            session.voice,
-            self.agent.booking().today(),
-            &AgentState::default(),
-        );
-        let prompt = Prompt {
-            messages: vec![
-                ChatMessage::text("system", system),
-                ChatMessage::text("user", text.to_owned()),
-            ],
-            tools: Vec::new(),
-            temperature: temperature(&session.variant),
-        };
-        let gateway = &llm.gateway;
-        let produced = llm
-            .cache
-            .get_or_produce(
-                key,
-                async {
-                    let answer = gateway.complete(tier, &prompt).await?;
-                    let message = answer.completion.content.clone().unwrap_or_default();
-                    if message.trim().is_empty() {
-                        return Err(GatewayError::Unavailable(ErrorClass::Malformed));
-                    }
-                    Ok(CachedAnswer {
-                        message,
-                        model: answer.model,
-                        cost_micros: answer.cost_micros,
-                        input_tokens: answer.completion.usage.prompt_tokens,
-                        output_tokens: answer.completion.usage.completion_tokens,
-                    })
-                },
-                |answer| self.scanner.find_pii(&answer.message).is_empty(),
-            )
-            .await;
-        let (answer, hit) = match produced {
-            Ok(found) => found,
-            Err(CacheError::NotCacheable(answer)) => (answer, false),
-            Err(CacheError::Upstream(error)) => return Err(error.into()),
-        };
-        llm.gateway.record_cache(hit);
-        session
-            .history
-            .push(ChatMessage::text("assistant", answer.message.clone()));
-        Ok(Turn {
-            reply: Reply::say(Action::Answer, answer.message),
-            model: answer.model,
-            tier,
-            // A hit costs nothing and used no tokens; a miss is an ordinary call.
-            input_tokens: if hit { 0 } else { answer.input_tokens },
-            output_tokens: if hit { 0 } else { answer.output_tokens },
-            cost_micros: if hit { 0 } else { answer.cost_micros },
-            cached: hit,
-            route_reason: None,
-            complexity: None,
-            fallback_reason: None,
-        })
     }
 
     /// Scans the reply; a blocked reply is replaced, personal data is redacted.

@@ -1,0 +1,254 @@
+//! Where a model is chosen for a turn: the router's decision, the response cache in front
+//! of context-free questions, the model's turn, and the built-in engine behind every
+//! failure. The chat service calls `answer` once per allowed message.
+
+use super::agent::{self, Action, AgentState, Reply, Stage};
+use super::extract::Extraction;
+use super::llm_agent::{self, LlmTurn, LlmTurnError};
+use super::service::{ChatError, ChatService};
+use super::sessions::Session;
+use crate::booking::BookingError;
+use crate::llm::cache::{cache_key, CacheError, CachedAnswer};
+use crate::llm::gateway::{GatewayError, Prompt};
+use crate::llm::providers::openai::ChatMessage;
+use crate::llm::retry::ErrorClass;
+use crate::llm::router::{self, RouteDecision, Tier, TurnSignals};
+use crate::llm::LlmService;
+use crate::safety::{Category, Verdict};
+
+/// One produced turn with its accounting.
+#[derive(Debug)]
+pub(super) struct Turn {
+    pub(super) reply: Reply,
+    pub(super) model: String,
+    pub(super) tier: Tier,
+    pub(super) input_tokens: u64,
+    pub(super) output_tokens: u64,
+    pub(super) cost_micros: u64,
+    pub(super) cached: bool,
+    pub(super) route_reason: Option<String>,
+    pub(super) complexity: Option<f64>,
+    /// A model was chosen but the built-in engine answered, and why.
+    pub(super) fallback_reason: Option<&'static str>,
+}
+
+impl Turn {
+    pub(super) fn local(reply: Reply) -> Self {
+        Turn {
+            reply,
+            model: "built-in".to_owned(),
+            tier: Tier::Local,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_micros: 0,
+            cached: false,
+            route_reason: None,
+            complexity: None,
+            fallback_reason: None,
+        }
+    }
+
+    fn from_llm(turn: LlmTurn) -> Self {
+        Turn {
+            reply: turn.reply,
+            model: turn.model,
+            tier: turn.tier,
+            input_tokens: turn.input_tokens,
+            output_tokens: turn.output_tokens,
+            cost_micros: turn.cost_micros,
+            cached: false,
+            route_reason: None,
+            complexity: None,
+            fallback_reason: None,
+        }
+    }
+
+    fn routed(mut self, decision: &RouteDecision) -> Self {
+        self.route_reason = Some(decision.reason.clone());
+        self.complexity = Some(decision.score);
+        self
+    }
+}
+
+/// Sampling temperature of a variant.
+fn temperature(variant: &str) -> f32 {
+    match variant {
+        "professional" => 0.2,
+        "casual" => 0.7,
+        _ => 0.3,
+    }
+}
+
+fn trim_history(history: &mut Vec<ChatMessage>) {
+    if history.len() > llm_agent::MAX_HISTORY {
+        let excess = history.len() - llm_agent::MAX_HISTORY;
+        history.drain(..excess);
+    }
+}
+
+impl ChatService {
+    /// Routes the turn to the built-in engine or a model, with the cache in front of
+    /// context-free questions and the built-in engine behind every failure.
+    pub(super) async fn answer(
+        &self,
+        session: &mut Session,
+        text: &str,
+        verdict: &Verdict,
+    ) -> Result<Turn, ChatError> {
+        let voice = session.voice;
+        let off_topic = verdict.is_off_topic();
+        let found = self.agent.extract(text, &session.agent);
+        let Some(llm) = &self.llm else {
+            let reply = self
+                .agent
+                .respond_with(&mut session.agent, text, &found, voice, off_topic)
+                .await?;
+            return Ok(Turn::local(reply));
+        };
+        let (confident, fields) = agent::understanding(&found);
+        let mut signals = TurnSignals::from_text(text);
+        signals.built_in_confident = confident;
+        signals.fields_extracted = fields;
+        signals.conversation_turns = session.turns;
+        let decision = router::route(&signals, llm.strategy(), true);
+        session.turns += 1;
+        if decision.tier == Tier::Local {
+            let reply = self
+                .agent
+                .respond_with(&mut session.agent, text, &found, voice, off_topic)
+                .await?;
+            return Ok(Turn::local(reply).routed(&decision));
+        }
+        // The model sees redacted text; the customer's details go to the draft directly.
+        let _ = session.agent.draft.merge(&found);
+        session
+            .history
+            .push(ChatMessage::text("user", verdict.redacted.clone()));
+        let result = if self.is_context_free(session, &found, verdict) && llm.cache.enabled() {
+            self.cached_answer(llm, session, text, decision.tier).await
+        } else {
+            let temperature = temperature(&session.variant);
+            llm_agent::respond(
+                &llm.gateway,
+                self.agent.booking(),
+                &mut session.agent,
+                &mut session.history,
+                voice,
+                decision.tier,
+                temperature,
+            )
+            .await
+            .map(Turn::from_llm)
+        };
+        trim_history(&mut session.history);
+        match result {
+            Ok(turn) => Ok(turn.routed(&decision)),
+            Err(error) => {
+                if let LlmTurnError::Booking(BookingError::Database(db)) = error {
+                    return Err(ChatError::Database(db));
+                }
+                llm.gateway.record_fallback(error.reason());
+                tracing::info!(
+                    reason = error.reason(),
+                    "turn answered by the built-in engine"
+                );
+                let mut reply = self
+                    .agent
+                    .respond_with(&mut session.agent, text, &found, voice, off_topic)
+                    .await?;
+                // Only say "fallback" when the built-in engine could not do what was asked.
+                if !confident && matches!(reply.action, Action::Answer) {
+                    reply.action = Action::Fallback;
+                }
+                session.history.push(ChatMessage::text(
+                    "assistant",
+                    self.scanner.redact(&reply.message),
+                ));
+                let mut turn = Turn::local(reply).routed(&decision);
+                turn.fallback_reason = Some(error.reason());
+                Ok(turn)
+            }
+        }
+    }
+
+    /// A turn is context-free when no booking is under way, it carries no customer
+    /// data, and it asks a general question: only such answers may be cached.
+    fn is_context_free(&self, session: &Session, found: &Extraction, verdict: &Verdict) -> bool {
+        let idle = matches!(
+            session.agent.stage,
+            Stage::Collecting | Stage::Booked { .. }
+        );
+        idle && session.agent.draft.is_empty()
+            && !verdict.has(Category::Pii)
+            && !agent::gives_booking_details(found)
+            && found.reference.is_none()
+            && found.yes.is_none()
+    }
+
+    async fn cached_answer(
+        &self,
+        llm: &LlmService,
+        session: &mut Session,
+        text: &str,
+        tier: Tier,
+    ) -> Result<Turn, LlmTurnError> {
+        let key = cache_key(&session.variant, text);
+        let system = llm_agent::system_prompt(
+            session.voice,
+            self.agent.booking().today(),
+            &AgentState::default(),
+        );
+        let prompt = Prompt {
+            messages: vec![
+                ChatMessage::text("system", system),
+                ChatMessage::text("user", text.to_owned()),
+            ],
+            tools: Vec::new(),
+            temperature: temperature(&session.variant),
+        };
+        let gateway = &llm.gateway;
+        let produced = llm
+            .cache
+            .get_or_produce(
+                key,
+                async {
+                    let answer = gateway.complete(tier, &prompt).await?;
+                    let message = answer.completion.content.clone().unwrap_or_default();
+                    if message.trim().is_empty() {
+                        return Err(GatewayError::Unavailable(ErrorClass::Malformed));
+                    }
+                    Ok(CachedAnswer {
+                        message,
+                        model: answer.model,
+                        cost_micros: answer.cost_micros,
+                        input_tokens: answer.completion.usage.prompt_tokens,
+                        output_tokens: answer.completion.usage.completion_tokens,
+                    })
+                },
+                |answer| self.scanner.find_pii(&answer.message).is_empty(),
+            )
+            .await;
+        let (answer, hit) = match produced {
+            Ok(found) => found,
+            Err(CacheError::NotCacheable(answer)) => (answer, false),
+            Err(CacheError::Upstream(error)) => return Err(error.into()),
+        };
+        llm.gateway.record_cache(hit);
+        session
+            .history
+            .push(ChatMessage::text("assistant", answer.message.clone()));
+        Ok(Turn {
+            reply: Reply::say(Action::Answer, answer.message),
+            model: answer.model,
+            tier,
+            // A hit costs nothing and used no tokens; a miss is an ordinary call.
+            input_tokens: if hit { 0 } else { answer.input_tokens },
+            output_tokens: if hit { 0 } else { answer.output_tokens },
+            cost_micros: if hit { 0 } else { answer.cost_micros },
+            cached: hit,
+            route_reason: None,
+            complexity: None,
+            fallback_reason: None,
+        })
+    }
+}
