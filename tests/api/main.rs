@@ -19,5 +19,6 @@ mod experiments;
 mod foundation;
 mod llm;
 mod operations;
+mod privacy;
 mod reliability;
 mod shutdown;
