@@ -373,3 +373,41 @@ async fn operators_set_the_strategy_and_budget_and_see_savings() {
     );
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test]
+async fn malformed_tool_calls_get_one_repair_turn_then_the_built_in_engine_answers() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    // Repaired: a bad call, then a good answer.
+    fake.push(Step::tool_call("teleport_cleaner", json!({})));
+    fake.push(Step::text(
+        "Deep cleaning covers baseboards, inside appliances and grout.",
+    ));
+    let repaired = say(
+        &app,
+        &session,
+        "Could you explain what a deep clean covers and why it takes longer?",
+    )
+    .await;
+    assert_eq!(
+        repaired["message"],
+        "Deep cleaning covers baseboards, inside appliances and grout."
+    );
+    let repair_request = &fake.requests()[1];
+    assert!(
+        repair_request.to_string().contains("malformed_tool_call"),
+        "the model was told what was wrong"
+    );
+    // Not repaired: two bad calls in a row end with the built-in engine.
+    fake.push(Step::tool_call("get_quote", json!("not an object")));
+    fake.push(Step::tool_call("no_such_tool", json!({})));
+    let fallback = say(
+        &app,
+        &session,
+        "And how do you compare with other companies, why should I pick you?",
+    )
+    .await;
+    assert_eq!(fallback["metadata"]["tier"], "local", "{fallback}");
+    assert_ne!(fallback["message"], "");
+}

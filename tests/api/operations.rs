@@ -124,3 +124,43 @@ async fn backups_rotate_keeping_the_newest() {
     left.sort();
     assert_eq!(left, vec!["b.db", "c.db"]);
 }
+
+#[tokio::test]
+async fn check_passes_with_the_production_example_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    let example = include_str!("../../.env.production.example");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cleanspace"));
+    command.arg("check").current_dir(dir.path()).env_clear();
+    for line in example.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, value) = line.split_once('=').unwrap();
+        command.env(name, value);
+    }
+    // What an operator fills in, and paths that exist on this machine.
+    command
+        .env(
+            "JWT_SECRET",
+            "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978",
+        )
+        .env("ADMIN_PASSWORD", "a-long-operator-password")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/var/cleanspace.db", dir.path().display()),
+        )
+        .env("STATIC_DIR", dir.path().join("static"))
+        .env("PORT", "0");
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("ok   config (production mode)"), "{stdout}");
+    assert!(stdout.contains("ok   database writable and migrated"));
+    assert!(stdout.contains("ok   llm off"));
+}

@@ -13,22 +13,22 @@ use crate::llm::{llm_options, say, start_session};
 const OPEN_QUESTION: &str =
     "Could you explain how your deep cleaning differs from a standard one and why it takes longer?";
 
-async fn book_through_outage(app: &TestApp) -> serde_json::Value {
+/// Books through four turns; returns the last reply and each turn's latency.
+async fn book_through_outage(app: &TestApp) -> (serde_json::Value, Vec<Duration>) {
     let session = start_session(app).await;
-    say(app, &session, "I need a standard cleaning for 900 sq ft, can you explain what is included and why it takes two hours?").await;
-    say(
-        app,
-        &session,
+    let mut latencies = Vec::new();
+    let mut last = serde_json::Value::Null;
+    for message in [
+        "I need a standard cleaning for 900 sq ft, can you explain what is included and why it takes two hours?",
         "December 3 at 10am please, and could you tell me why you need my address?",
-    )
-    .await;
-    say(
-        app,
-        &session,
         "I'm Ana Ruiz, 555-201-3344, 12 Oak Street, Albany NY",
-    )
-    .await;
-    say(app, &session, "yes, book it").await
+        "yes, book it",
+    ] {
+        let started = Instant::now();
+        last = say(app, &session, message).await;
+        latencies.push(started.elapsed());
+    }
+    (last, latencies)
 }
 
 #[tokio::test]
@@ -40,9 +40,8 @@ async fn during_a_full_outage_every_turn_is_answered_and_bookings_continue() {
     let mut booked = 0;
     for round in 0..25 {
         // 4 turns per booking: 100 turns in all.
-        let started = Instant::now();
-        let last = book_through_outage(&app).await;
-        latencies.push(started.elapsed());
+        let (last, turns) = book_through_outage(&app).await;
+        latencies.extend(turns);
         if last["action"] == "booked" {
             booked += 1;
         } else {
@@ -51,7 +50,14 @@ async fn during_a_full_outage_every_turn_is_answered_and_bookings_continue() {
     }
     assert_eq!(booked, 25);
     let calls = fake.calls();
-    println!("100 turns during an outage: {booked} bookings, {calls} upstream calls");
+    latencies.sort();
+    assert_eq!(latencies.len(), 100);
+    println!(
+        "100 turns during an outage: {booked} bookings, {calls} upstream calls, turn latency p50 {:?} p99 {:?} max {:?}",
+        latencies[49],
+        latencies[98],
+        latencies[99]
+    );
     assert!(calls < 40, "the breaker stopped the calls: {calls}");
     let health = json(app.get("/api/health").await).await;
     assert_eq!(health["status"], "degraded", "{health}");
