@@ -15,6 +15,7 @@ mod booking;
 mod browser;
 mod chat;
 mod dashboard;
+mod dialogues;
 mod experiments;
 mod foundation;
 mod llm;

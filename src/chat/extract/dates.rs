@@ -130,7 +130,9 @@ impl DateRules {
                 r"\b(mon|tue|wed|thu|fri|sat|sun)\.?\s+(?:morning|afternoon|evening|night|am\b|pm\b)",
             )?,
             weekday_abbrev: r(
-                r"\b(?:(this|next|on|coming|by)\s+(mon|tue|wed|thu|fri|sat|sun)\b\.?|(mon|tue|wed|thu|fri|sat|sun)\.?,?\s+(?:at\s+|@\s*)?\d)",
+                // Group 4 is the bare abbreviation of the second form: only it is blanked,
+                // so the time after it ("fri 10am") is still there for the time reader.
+                r"\b(?:(this|next|on|coming|by)\s+(mon|tue|wed|thu|fri|sat|sun)\b\.?|((mon|tue|wed|thu|fri|sat|sun)\.?),?\s+(?:at\s+|@\s*)?\d)",
             )?,
             weekend: r(r"\b(this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?week-?end\b")?,
             next_week: r(r"\b(?:early\s+)?next\s+week\b")?,
@@ -284,9 +286,9 @@ impl DateRules {
         scan(&self.abbrev_part, buf, &mut hits, 1, |c, _| {
             next_weekday(t, weekday_value(&c[1])?, false)
         });
-        scan(&self.weekday_abbrev, buf, &mut hits, 0, |c, _| {
+        scan(&self.weekday_abbrev, buf, &mut hits, 3, |c, _| {
             let modifier = c.get(1).map(|m| m.as_str().to_lowercase());
-            let wd = c.get(2).or_else(|| c.get(3))?;
+            let wd = c.get(2).or_else(|| c.get(4))?;
             resolve_weekday(t, weekday_value(wd.as_str())?, modifier.as_deref())
         });
         scan(&self.weekend, buf, &mut hits, 0, |c, _| {
