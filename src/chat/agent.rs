@@ -287,7 +287,11 @@ impl Agent {
 
         if let Stage::Confirming(_) = state.stage {
             if !gives_booking_details(found) {
-                match found.yes {
+                // "Great, thanks!" in answer to "shall I book it?" is a yes.
+                let agreed = found
+                    .yes
+                    .or((found.intent == Some(Intent::Thanks)).then_some(true));
+                match agreed {
                     Some(true) => return self.book(state, voice).await,
                     Some(false) => {
                         state.stage = Stage::Collecting;

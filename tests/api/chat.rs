@@ -397,3 +397,21 @@ async fn faq_answers_come_from_the_catalog() {
     assert_eq!(prices["action"], "quote", "{prices}");
     assert_eq!(prices["quote"]["total"], 120);
 }
+
+#[tokio::test]
+async fn thanks_in_answer_to_the_confirmation_books() {
+    let app = booking_app(2).await;
+    let session = start(&app, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let confirm = say(
+        &app,
+        &session,
+        "standard cleaning 900 sq ft on December 3 at 10am, I'm Ana Ruiz, 555-201-3344, 12 Oak Street, Albany",
+    )
+    .await;
+    assert_eq!(confirm["action"], "confirm");
+    let booked = say(&app, &session, "that would be great thanks").await;
+    assert_eq!(booked["action"], "booked", "{booked}");
+}
