@@ -163,6 +163,23 @@ fn pick_offered(offered: &[Slot], text: &str, found: &Extraction) -> Option<Slot
     if lower.contains("last one") || lower.contains("the last") {
         return offered.last().copied();
     }
+    let any_will_do = [
+        "earliest",
+        "soonest",
+        "first available",
+        "first free",
+        "any time",
+        "anytime",
+        "whenever",
+        "any of those",
+        "any is fine",
+        "doesn't matter",
+        "dont mind",
+        "don't mind",
+    ];
+    if found.time.is_none() && any_will_do.iter().any(|p| lower.contains(p)) {
+        return offered.first().copied();
+    }
     if let Some(TimeRequest::Exact(time)) = found.time {
         return offered
             .iter()

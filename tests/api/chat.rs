@@ -415,3 +415,17 @@ async fn thanks_in_answer_to_the_confirmation_books() {
     let booked = say(&app, &session, "that would be great thanks").await;
     assert_eq!(booked["action"], "booked", "{booked}");
 }
+
+#[tokio::test]
+async fn the_earliest_offered_slot_can_be_taken_without_naming_it() {
+    let app = booking_app(2).await;
+    let session = start(&app, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let offer = say(&app, &session, "standard cleaning 900 sq ft on December 3").await;
+    assert_eq!(offer["action"], "propose_slots", "{offer}");
+    let first = offer["slots"][0]["time"].clone();
+    let picked = say(&app, &session, "earliest available is fine").await;
+    assert_eq!(picked["extractedData"]["time"], first, "{picked}");
+}
