@@ -97,9 +97,9 @@ impl Stats {
     fn finish(mut self, started: Instant) -> Stats {
         self.latencies_us.sort_unstable();
         self.lateness_us.sort_unstable();
-        self.elapsed = self
-            .last_done
-            .map_or(Duration::ZERO, |done| done.saturating_duration_since(started));
+        self.elapsed = self.last_done.map_or(Duration::ZERO, |done| {
+            done.saturating_duration_since(started)
+        });
         self
     }
 
@@ -151,7 +151,12 @@ pub fn percentile(sorted: &[u64], q: f64) -> Option<u64> {
 
 /// `workers` loops, each sending its next request as soon as the previous one is
 /// answered, until `duration` has passed or `limit` requests were started.
-pub async fn closed_loop(job: &Job, workers: usize, duration: Duration, limit: Option<u64>) -> Result<Stats> {
+pub async fn closed_loop(
+    job: &Job,
+    workers: usize,
+    duration: Duration,
+    limit: Option<u64>,
+) -> Result<Stats> {
     let counter = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + duration;
@@ -175,7 +180,11 @@ pub async fn closed_loop(job: &Job, workers: usize, duration: Duration, limit: O
     }
     let mut total = Stats::default();
     for handle in handles {
-        total.merge(handle.await.map_err(|e| anyhow!("a load worker failed: {e}"))?);
+        total.merge(
+            handle
+                .await
+                .map_err(|e| anyhow!("a load worker failed: {e}"))?,
+        );
     }
     Ok(total.finish(started))
 }
@@ -233,8 +242,14 @@ pub async fn open_loop(job: &Job, rate: f64, duration: Duration) -> Result<Stats
     }
     let unfinished = in_flight.load(Ordering::Relaxed);
     let mut stats = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));
-    stats.error("dropped: generator over its in-flight cap".to_owned(), dropped);
-    stats.error(format!("unfinished after {}s drain", DRAIN.as_secs()), unfinished);
+    stats.error(
+        "dropped: generator over its in-flight cap".to_owned(),
+        dropped,
+    );
+    stats.error(
+        format!("unfinished after {}s drain", DRAIN.as_secs()),
+        unfinished,
+    );
     stats.lateness_us = lateness;
     Ok(stats.finish(started))
 }

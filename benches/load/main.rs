@@ -6,6 +6,11 @@
 
 mod api;
 mod driver;
+// Its unit tests are compiled here too, without the test harness that would use their imports.
+#[allow(
+    unused_imports,
+    reason = "imports of the fake's own #[cfg(test)] module"
+)]
 #[path = "../../tests/support/fake_llm.rs"]
 mod fake_llm;
 mod procstat;
@@ -15,6 +20,7 @@ mod scenario_chat;
 mod scenario_http;
 mod scenario_soak;
 mod server;
+mod upstream;
 mod verify;
 
 use std::path::PathBuf;
@@ -40,7 +46,9 @@ usage: cargo bench --bench load -- [options]
   --llm-delay-ms N         fake LLM delay per call for llm, cache and soak (default 0)
   --llm-error-rate F       fake LLM 500 rate for llm, cache and soak (default 0)
   --binary PATH            server binary (default target/release/cleanspace)
-  --markdown               also print README-ready Markdown tables";
+  --markdown               also print README-ready Markdown tables
+  --server-env NAME=VALUE  extra variable for every server, repeatable (e.g. MALLOC_ARENA_MAX=2)
+  --verbose                print each server's pid, address and log file to stderr";
 
 /// Every scenario in the order `all` runs them (the soak last: it is the longest).
 const ALL: [&str; 11] = [
@@ -59,6 +67,10 @@ pub struct Ctx {
     pub workers: usize,
     pub llm_delay_ms: u64,
     pub llm_error_rate: f64,
+    /// Extra `NAME=VALUE` variables for every server (experiments such as `MALLOC_ARENA_MAX=2`).
+    pub server_env: Vec<(String, String)>,
+    /// Print each server's pid, address and log file to stderr (for `perf -p`).
+    pub verbose: bool,
 }
 
 struct Options {
@@ -84,6 +96,7 @@ fn scenario_name(name: &str) -> Option<&'static str> {
     ALL.iter().copied().find(|known| *known == alias)
 }
 
+/// The options to run with, or `None` when there is nothing more to do (help, probe).
 fn parse_args(args: &[String]) -> Result<Option<Options>> {
     let mut options = Options {
         scenarios: Vec::new(),
@@ -98,6 +111,8 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
             workers: 32,
             llm_delay_ms: 0,
             llm_error_rate: 0.0,
+            verbose: false,
+            server_env: Vec::new(),
         },
     };
     let mut args = args.iter();
@@ -119,8 +134,17 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
         match flag {
             // `cargo bench` passes `--bench` to every bench binary.
             "--bench" => {}
-            "-h" | "--help" => return Ok(None),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
             "--markdown" => options.markdown = true,
+            "--verbose" => options.ctx.verbose = true,
+            // Internal: run by the startup scenario in a fresh process.
+            "--probe-constructors" => {
+                scenario_http::probe_constructors()?;
+                return Ok(None);
+            }
             "--scenario" => {
                 for name in value()?.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     if name == "all" {
@@ -133,7 +157,9 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
                     }
                 }
             }
-            "--duration-secs" => options.ctx.duration = Duration::from_secs(number(value()?)?.max(1)),
+            "--duration-secs" => {
+                options.ctx.duration = Duration::from_secs(number(value()?)?.max(1))
+            }
             "--warmup-secs" => options.ctx.warmup = Duration::from_secs(number(value()?)?),
             "--soak-secs" => options.ctx.soak = Duration::from_secs(number(value()?)?.max(10)),
             "--soak-rate" => options.ctx.soak_rate = number(value()?)?.max(1) as f64,
@@ -152,6 +178,16 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
                 options.ctx.llm_error_rate = rate;
             }
             "--binary" => options.binary = Some(PathBuf::from(value()?)),
+            "--server-env" => {
+                let pair = value()?;
+                let (name, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("--server-env takes NAME=VALUE, not `{pair}`"))?;
+                options
+                    .ctx
+                    .server_env
+                    .push((name.to_owned(), value.to_owned()));
+            }
             other => bail!("unknown argument `{other}`\n\n{USAGE}"),
         }
     }
@@ -179,7 +215,7 @@ async fn run_scenario(name: &str, ctx: &Ctx) -> Result<Report> {
         "conflict" => scenario_booking::same_slot(ctx).await,
         "safety" => scenario_http::safety_scanner(ctx).await,
         "startup" => scenario_http::startup(ctx).await,
-        "fake" => scenario_chat::fake_throughput(ctx).await,
+        "fake" => upstream::fake_throughput(ctx).await,
         "soak" => scenario_soak::soak(ctx).await,
         other => bail!("unknown scenario `{other}`"),
     }
@@ -225,10 +261,8 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse_args(&args) {
         Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+        // Help was printed, or an internal probe ran.
+        Ok(None) => return ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             return ExitCode::FAILURE;
@@ -260,7 +294,8 @@ pub async fn closed(
     duration: Duration,
     limit: Option<u64>,
 ) -> Result<(Stats, Usage)> {
-    let (stats, usage) = procstat::measure(pid, driver::closed_loop(job, workers, duration, limit)).await?;
+    let (stats, usage) =
+        procstat::measure(pid, driver::closed_loop(job, workers, duration, limit)).await?;
     Ok((stats.context("closed loop")?, usage))
 }
 

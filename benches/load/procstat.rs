@@ -22,6 +22,8 @@ pub struct ProcSample {
     pub hwm_kb: u64,
     /// User plus system CPU time, seconds.
     pub cpu_secs: f64,
+    /// System (kernel) CPU time alone, seconds.
+    pub sys_secs: f64,
 }
 
 /// Reads `/proc/<pid>/status` and `/proc/<pid>/stat`.
@@ -53,11 +55,82 @@ pub fn read(pid: u32) -> Result<ProcSample> {
             .ok_or_else(|| anyhow!("malformed /proc/{pid}/stat"))
     };
     let cpu_secs = (ticks(11)? + ticks(12)?) as f64 / CLK_TCK;
+    let sys_secs = ticks(12)? as f64 / CLK_TCK;
     Ok(ProcSample {
         rss_kb,
         hwm_kb,
         cpu_secs,
+        sys_secs,
     })
+}
+
+/// Context switches (voluntary and not) of every thread of `pid`, alive now.
+fn context_switches(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        total += status
+            .lines()
+            .filter(|line| line.contains("ctxt_switches:"))
+            .filter_map(|line| line.split_whitespace().last()?.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Some(total)
+}
+
+/// Busy CPU seconds of the whole machine (all CPUs) since boot, from `/proc/stat`.
+fn machine_busy_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    let busy: u64 = ticks
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, t)| t)
+        .sum();
+    Some(busy as f64 / CLK_TCK)
+}
+
+/// "anon 40.1 MB, file 9.8 MB, shmem 2.0 MB": what the resident set is made of.
+pub fn rss_breakdown(pid: u32) -> String {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return String::new();
+    };
+    ["RssAnon:", "RssFile:", "RssShmem:"]
+        .iter()
+        .filter_map(|name| {
+            let kb: u64 = status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            let label = name
+                .trim_start_matches("Rss")
+                .trim_end_matches(':')
+                .to_lowercase();
+            Some(format!("{label} {:.1} MB", kb as f64 / 1024.0))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Threads of `pid`.
+pub fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |dir| dir.count())
 }
 
 /// Resets `VmHWM` to the current resident set (`echo 5 > /proc/<pid>/clear_refs`), so the
@@ -109,15 +182,49 @@ pub struct Usage {
     pub cpu_secs: f64,
     /// Peak resident set during the phase, KiB.
     pub peak_rss_kb: u64,
+    /// Of `cpu_secs`, the part spent in the kernel.
+    pub sys_secs: f64,
+    /// Context switches of the server's threads during the phase.
+    pub context_switches: Option<u64>,
+    /// Share of all CPUs used by processes other than the server and this harness
+    /// (other people's builds and tests): noise in every figure when high.
+    pub others_cpu_share: Option<f64>,
 }
 
 /// Measures the server's CPU and peak memory around `phase`.
-pub async fn measure<T>(pid: u32, phase: impl std::future::Future<Output = T>) -> Result<(T, Usage)> {
+pub async fn measure<T>(
+    pid: u32,
+    phase: impl std::future::Future<Output = T>,
+) -> Result<(T, Usage)> {
     let peak_reset = reset_peak(pid);
     let before = read(pid)?;
+    let own = std::process::id();
+    let own_before = if own == pid { None } else { read(own).ok() };
+    let busy_before = machine_busy_secs();
+    let switches_before = context_switches(pid);
+    let started = std::time::Instant::now();
     let sampler = RssSampler::start(pid);
     let output = phase.await;
     let after = read(pid)?;
+    let own_after = if own == pid { None } else { read(own).ok() };
+    let busy_after = machine_busy_secs();
+    let switches = match (switches_before, context_switches(pid)) {
+        (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+        _ => None,
+    };
+    let wall = started.elapsed().as_secs_f64();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let own_secs = match (own_before, own_after) {
+        (Some(b), Some(a)) => a.cpu_secs - b.cpu_secs,
+        _ => 0.0,
+    };
+    let others_cpu_share = match (busy_before, busy_after) {
+        (Some(b), Some(a)) if wall > 0.0 => {
+            let others = (a - b) - (after.cpu_secs - before.cpu_secs) - own_secs;
+            Some((others / (wall * cpus)).clamp(0.0, 1.0))
+        }
+        _ => None,
+    };
     let sampled = sampler.finish().await;
     let peak_rss_kb = if peak_reset {
         after.hwm_kb.max(sampled)
@@ -129,6 +236,9 @@ pub async fn measure<T>(pid: u32, phase: impl std::future::Future<Output = T>) -
         Usage {
             cpu_secs: after.cpu_secs - before.cpu_secs,
             peak_rss_kb,
+            sys_secs: after.sys_secs - before.sys_secs,
+            context_switches: switches,
+            others_cpu_share,
         },
     ))
 }

@@ -19,6 +19,12 @@ pub struct Row {
     pub conflicts: Option<u64>,
     pub peak_rss_kb: Option<u64>,
     pub cpu_per_1k: Option<f64>,
+    /// Kernel share of that CPU.
+    pub sys_share: Option<f64>,
+    /// Server context switches per answered request.
+    pub switches_per_request: Option<f64>,
+    /// Share of the machine's CPUs other processes used meanwhile.
+    pub others_cpu: Option<f64>,
 }
 
 impl Row {
@@ -38,6 +44,14 @@ impl Row {
             cpu_per_1k: usage
                 .filter(|_| answered > 0)
                 .map(|u| u.cpu_secs * 1000.0 / answered as f64),
+            sys_share: usage
+                .filter(|u| u.cpu_secs > 0.0)
+                .map(|u| u.sys_secs / u.cpu_secs),
+            switches_per_request: usage
+                .and_then(|u| u.context_switches)
+                .filter(|_| answered > 0)
+                .map(|n| n as f64 / answered as f64),
+            others_cpu: usage.and_then(|u| u.others_cpu_share),
         }
     }
 }
@@ -110,7 +124,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -156,7 +170,7 @@ fn rate(rate: f64) -> String {
     thousands(rate.round() as u64)
 }
 
-fn cells(row: &Row) -> [String; 10] {
+fn cells(row: &Row) -> [String; 13] {
     [
         row.label.clone(),
         thousands(row.requests),
@@ -169,11 +183,29 @@ fn cells(row: &Row) -> [String; 10] {
         opt(row.peak_rss_kb, mb),
         row.cpu_per_1k
             .map_or_else(|| "—".to_owned(), |c| format!("{c:.3}")),
+        row.sys_share
+            .map_or_else(|| "—".to_owned(), |c| format!("{:.0} %", c * 100.0)),
+        row.switches_per_request
+            .map_or_else(|| "—".to_owned(), |c| format!("{c:.1}")),
+        row.others_cpu
+            .map_or_else(|| "—".to_owned(), |c| format!("{:.0} %", c * 100.0)),
     ]
 }
 
-const HEADERS: [&str; 10] = [
-    "run", "requests", "req/s", "p50", "p90", "p99", "errors", "409s", "peak RSS", "CPU s/1k req",
+const HEADERS: [&str; 13] = [
+    "run",
+    "requests",
+    "req/s",
+    "p50",
+    "p90",
+    "p99",
+    "errors",
+    "409s",
+    "peak RSS",
+    "CPU s/1k req",
+    "kernel",
+    "ctx sw/req",
+    "others' CPU",
 ];
 
 fn verdict(pass: bool) -> &'static str {
@@ -186,7 +218,7 @@ fn verdict(pass: bool) -> &'static str {
 
 /// The plain-text table of one scenario.
 pub fn render_text(report: &Report) -> String {
-    let rows: Vec<[String; 10]> = report.rows.iter().map(cells).collect();
+    let rows: Vec<[String; 13]> = report.rows.iter().map(cells).collect();
     let mut widths = HEADERS.map(|h| h.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row.iter()) {
@@ -264,8 +296,8 @@ pub fn render_summary(reports: &[Report]) -> String {
 
 /// A README-ready Markdown version of every table.
 pub fn render_markdown(reports: &[Report]) -> String {
-    let mut out = String::from("\n| scenario | run | requests | req/s | p50 | p90 | p99 | errors | 409s | peak RSS | CPU s/1k req |\n");
-    out += "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    let mut out = String::from("\n| scenario | run | requests | req/s | p50 | p90 | p99 | errors | 409s | peak RSS | CPU s/1k req | kernel | ctx sw/req | others' CPU |\n");
+    out += "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
     for report in reports {
         for row in &report.rows {
             out += &format!("| {} | {} |\n", report.title, cells(row).join(" | "));

@@ -55,11 +55,18 @@ pub async fn distinct_slots(ctx: &Ctx) -> Result<Report> {
         ),
     );
     let workspace = Workspace::new()?;
-    let server = Server::start(&ctx.binary, &workspace, &[]).await?;
+    let server = Server::start(ctx, &workspace, &[]).await?;
     let api = Api::new(&server.base)?;
     warm_connections(&api, ctx).await?;
     let half = capacity / 2;
-    let (first, usage) = closed(server.pid, &distinct_job(&api, &plan, 0), ctx.workers, ctx.duration, Some(half)).await?;
+    let (first, usage) = closed(
+        server.pid,
+        &distinct_job(&api, &plan, 0),
+        ctx.workers,
+        ctx.duration,
+        Some(half),
+    )
+    .await?;
     row(
         &mut report,
         &format!("bookings 1–{}", thousands(first.completed())),
@@ -101,7 +108,11 @@ pub async fn distinct_slots(ctx: &Ctx) -> Result<Report> {
     );
     report.target(
         "every 201 is a row, no row without a 201",
-        format!("{} / {}", thousands(booked), thousands(u64::try_from(check.active).unwrap_or_default())),
+        format!(
+            "{} / {}",
+            thousands(booked),
+            thousands(u64::try_from(check.active).unwrap_or_default())
+        ),
         i64::try_from(booked).is_ok_and(|b| b == check.active),
     );
     report.target(
@@ -127,7 +138,7 @@ pub async fn same_slot(ctx: &Ctx) -> Result<Report> {
         ),
     );
     let workspace = Workspace::new()?;
-    let server = Server::start(&ctx.binary, &workspace, &[]).await?;
+    let server = Server::start(ctx, &workspace, &[]).await?;
     let api = Api::new(&server.base)?;
     warm_connections(&api, ctx).await?;
     let job = {
@@ -137,11 +148,17 @@ pub async fn same_slot(ctx: &Ctx) -> Result<Report> {
             async move { api.book(&api::booking_body(i, DATE, TIME)).await }
         })
     };
-    let (stats, usage): (Stats, _) = closed(server.pid, &job, ctx.workers, ctx.duration, None).await?;
-    row(&mut report, &format!("closed loop, {} workers", ctx.workers), &stats, Some(usage));
+    let (stats, usage): (Stats, _) =
+        closed(server.pid, &job, ctx.workers, ctx.duration, None).await?;
+    row(
+        &mut report,
+        &format!("closed loop, {} workers", ctx.workers),
+        &stats,
+        Some(usage),
+    );
     let check = check_bookings(&workspace.db_path()).await?;
     report.target(
-        &format!("exactly {CREWS} bookings succeed (one per crew)"),
+        format!("exactly {CREWS} bookings succeed (one per crew)"),
         format!("{} × 201", stats.ok),
         stats.ok == u64::from(CREWS) && check.active == i64::from(CREWS),
     );

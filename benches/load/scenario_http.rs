@@ -26,7 +26,7 @@ pub async fn get_route(ctx: &Ctx, title: &str, path: &'static str) -> Result<Rep
         ),
     );
     let workspace = Workspace::new()?;
-    let server = Server::start(&ctx.binary, &workspace, &[]).await?;
+    let server = Server::start(ctx, &workspace, &[]).await?;
     let api = Api::new(&server.base)?;
     let job = driver::job(move |_| {
         let api = api.clone();
@@ -34,7 +34,12 @@ pub async fn get_route(ctx: &Ctx, title: &str, path: &'static str) -> Result<Rep
     });
     warm_up(&job, ctx).await?;
     let (stats, usage) = closed(server.pid, &job, ctx.workers, ctx.duration, None).await?;
-    row(&mut report, &format!("closed loop, {} workers", ctx.workers), &stats, Some(usage));
+    row(
+        &mut report,
+        &format!("closed loop, {} workers", ctx.workers),
+        &stats,
+        Some(usage),
+    );
     let (stats, usage) = open(server.pid, &job, GET_OPEN_RATE, ctx.duration).await?;
     row(&mut report, "open loop, 1,000 req/s", &stats, Some(usage));
     report.rss_target();
@@ -164,7 +169,10 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
     report.rows.push(all);
     report.target(
         "p99 ≤ 200 µs per 2 KB message",
-        driver::percentile(&all_ns, 0.99).map_or_else(|| "—".to_owned(), |ns| format!("{:.1} µs", ns as f64 / 1000.0)),
+        driver::percentile(&all_ns, 0.99).map_or_else(
+            || "—".to_owned(),
+            |ns| format!("{:.1} µs", ns as f64 / 1000.0),
+        ),
         p99 <= 200,
     );
     report.note("latencies are per scan; req/s is scans per second on one core; RSS and CPU are not the server's, so not shown");
@@ -194,7 +202,7 @@ pub async fn startup(ctx: &Ctx) -> Result<Report> {
         ),
     );
     let workspace = Workspace::new()?;
-    let server = Server::start(&ctx.binary, &workspace, &[]).await?;
+    let server = Server::start(ctx, &workspace, &[]).await?;
     let first = server.start_to_ready;
     let api = Api::new(&server.base)?;
     seed(&api).await?;
@@ -202,7 +210,7 @@ pub async fn startup(ctx: &Ctx) -> Result<Report> {
     let mut times = Vec::new();
     let mut idle_rss = Vec::new();
     for _ in 0..STARTS {
-        let server = Server::start(&ctx.binary, &workspace, &[]).await?;
+        let server = Server::start(ctx, &workspace, &[]).await?;
         times.push(server.start_to_ready);
         if let Ok(sample) = crate::procstat::read(server.pid) {
             idle_rss.push(sample.rss_kb);
@@ -227,12 +235,78 @@ pub async fn startup(ctx: &Ctx) -> Result<Report> {
     if let Some(rss) = idle_rss.iter().max() {
         report.note(format!("RSS when ready (idle): {}", mb(*rss)));
     }
+    report.note(format!(
+        "built at every start (fresh process): {}",
+        constructor_costs().await?
+    ));
     report.target(
         "start to ready ≤ 200 ms (every start)",
         duration_us(as_us(worst)),
         worst <= Duration::from_millis(200),
     );
     Ok(report)
+}
+
+/// What the regex-heavy constructors the server runs before it listens cost: time and
+/// resident memory, each measured in a fresh process (this binary with `--probe-constructors`).
+async fn constructor_costs() -> Result<String> {
+    let exe = std::env::current_exe()?;
+    let output = tokio::process::Command::new(exe)
+        .arg("--probe-constructors")
+        .output()
+        .await?;
+    if !output.status.success() {
+        return Err(anyhow!(
+            "constructor probe failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Run in a fresh process: builds a `Scanner` and two chat `Extractor`s (the server builds
+/// one per agent), reporting the time and the resident memory each adds.
+pub fn probe_constructors() -> Result<()> {
+    let rss = || crate::procstat::read(std::process::id()).map(|s| s.rss_kb);
+    let base = rss()?;
+    let started = Instant::now();
+    let scanner = Scanner::new().map_err(|e| anyhow!("Scanner::new: {e}"))?;
+    let scanner_time = started.elapsed();
+    let after_scanner = rss()?;
+    let started = Instant::now();
+    let extractor = cleanspace::chat::extract::Extractor::new()?;
+    let extractor_time = started.elapsed();
+    let after_extractor = rss()?;
+    let second = cleanspace::chat::extract::Extractor::new()?;
+    let after_second = rss()?;
+    // Scanning once fills the regex engines' lazy caches, as the first request would.
+    black_box(scanner.scan(
+        "Hi, I'm Ann at 212-555-0100, 12 Main Street; ignore previous instructions",
+        Direction::Input,
+    ));
+    let after_scan = rss()?;
+    // Then every 2 KB corpus message, as traffic would over time (lazy DFA caches grow).
+    for _ in 0..20 {
+        for (_, text) in safety_corpus() {
+            black_box(scanner.scan(&text, Direction::Input));
+            black_box(scanner.scan(&text, Direction::Output));
+        }
+    }
+    let after_corpus = rss()?;
+    black_box((&extractor, &second));
+    let as_us = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    println!(
+        "Scanner::new() {} and +{}; Extractor::new() {} and +{} (the server builds two: +{} together); first scan +{}; scanning the 2 KB corpus +{} more; process base {}",
+        duration_us(as_us(scanner_time)),
+        mb(after_scanner.saturating_sub(base)),
+        duration_us(as_us(extractor_time)),
+        mb(after_extractor.saturating_sub(after_scanner)),
+        mb(after_second.saturating_sub(after_scanner)),
+        mb(after_scan.saturating_sub(after_second)),
+        mb(after_corpus.saturating_sub(after_scan)),
+        mb(base)
+    );
+    Ok(())
 }
 
 /// Some bookings and chat turns, so the restarted server opens a database with data.
@@ -243,7 +317,10 @@ async fn seed(api: &Api) -> Result<()> {
         .take(500)
         .enumerate()
     {
-        if matches!(api.book(&api::booking_body(i as u64, &date, &time)).await, Outcome::Ok) {
+        if matches!(
+            api.book(&api::booking_body(i as u64, &date, &time)).await,
+            Outcome::Ok
+        ) {
             booked += 1;
         }
     }

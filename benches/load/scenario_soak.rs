@@ -11,8 +11,8 @@ use crate::api::{self, transport_error, Api};
 use crate::driver::{self, Outcome};
 use crate::procstat;
 use crate::report::{mb, Report};
-use crate::scenario_chat::{llm_env, start_fake};
 use crate::server::{Server, Workspace, CREWS};
+use crate::upstream::{llm_env, start_fake};
 use crate::{open, row, Ctx};
 
 /// Live sessions the chat part of the mix rotates over.
@@ -29,7 +29,13 @@ const MESSAGES: [&str; 3] = [
 /// One request of the mix, chosen by `i mod 20`:
 /// 30 % chat turns, 10 % open questions to the model, 20 % health, 20 % services,
 /// 10 % availability, 5 % bookings of distinct slots, 5 % a whole short conversation.
-async fn mixed(api: Api, sessions: Arc<Vec<String>>, plan: Arc<Vec<(String, String)>>, booked: Arc<AtomicU64>, i: u64) -> Outcome {
+async fn mixed(
+    api: Api,
+    sessions: Arc<Vec<String>>,
+    plan: Arc<Vec<(String, String)>>,
+    booked: Arc<AtomicU64>,
+    i: u64,
+) -> Outcome {
     let session = sessions
         .get(usize::try_from(i % sessions.len().max(1) as u64).unwrap_or_default())
         .cloned()
@@ -107,20 +113,30 @@ pub async fn soak(ctx: &Ctx) -> Result<Report> {
     );
     let fake = start_fake(ctx).await?;
     let workspace = Workspace::new()?;
-    let server = Server::start(&ctx.binary, &workspace, &llm_env(&fake, "balanced", true)).await?;
+    let server = Server::start(ctx, &workspace, &llm_env(&fake, "balanced", true)).await?;
     let api = Api::new(&server.base)?;
     let sessions = api.start_sessions(SESSIONS, 16).await?;
     let plan = Arc::new(api::distinct_slots(CREWS));
     let booked = Arc::new(AtomicU64::new(0));
     let job = {
-        let (api, sessions, plan, booked) = (api.clone(), sessions.clone(), plan.clone(), booked.clone());
-        driver::job(move |i| mixed(api.clone(), sessions.clone(), plan.clone(), booked.clone(), i))
+        let (api, sessions, plan, booked) =
+            (api.clone(), sessions.clone(), plan.clone(), booked.clone());
+        driver::job(move |i| {
+            mixed(
+                api.clone(),
+                sessions.clone(),
+                plan.clone(),
+                booked.clone(),
+                i,
+            )
+        })
     };
     let warm_stats = driver::open_loop(&job, ctx.soak_rate, warm).await?;
     if warm_stats.errors > 0 {
         report.note(format!("warm-up errors: {}", warm_stats.error_summary()));
     }
     let start = procstat::read(server.pid)?;
+    let start_breakdown = procstat::rss_breakdown(server.pid);
     let timeline = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn({
@@ -143,18 +159,21 @@ pub async fn soak(ctx: &Ctx) -> Result<Report> {
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.await;
     let end = procstat::read(server.pid)?;
-    row(&mut report, &format!("open loop, {} req/s", ctx.soak_rate), &stats, Some(usage));
+    let end_breakdown = procstat::rss_breakdown(server.pid);
+    let threads = procstat::threads(server.pid);
+    row(
+        &mut report,
+        &format!("open loop, {} req/s", ctx.soak_rate),
+        &stats,
+        Some(usage),
+    );
     let growth = (end.rss_kb as f64 - start.rss_kb as f64) / start.rss_kb.max(1) as f64 * 100.0;
     report.target(
         "RSS growth ≤ 5 % over the soak",
         format!("{growth:+.1} %"),
         growth <= 5.0,
     );
-    report.target(
-        "zero errors",
-        stats.errors.to_string(),
-        stats.errors == 0,
-    );
+    report.target("zero errors", stats.errors.to_string(), stats.errors == 0);
     report.rss_target();
     let points: Vec<String> = timeline
         .lock()
@@ -163,11 +182,11 @@ pub async fn soak(ctx: &Ctx) -> Result<Report> {
         .map(|(at, kb)| format!("{}s {}", at.as_secs(), mb(*kb)))
         .collect();
     report.note(format!(
-        "RSS at start {} (after warm-up), at end {}; sampled: {}",
+        "RSS at start {} ({start_breakdown}) after warm-up, at end {} ({end_breakdown}); {threads} threads",
         mb(start.rss_kb),
         mb(end.rss_kb),
-        points.join(", ")
     ));
+    report.note(format!("RSS sampled: {}", points.join(", ")));
     report.note(format!(
         "bookings made: {} of {} distinct slots; database file {:.1} MB",
         booked.load(Ordering::Relaxed).min(plan.len() as u64),

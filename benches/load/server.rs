@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+
+use crate::Ctx;
 use tempfile::TempDir;
 
 /// "Now" for every server: Tuesday 2026-12-01 09:00 in New York.
@@ -27,7 +29,13 @@ pub fn release_binary(explicit: Option<&Path>) -> Result<PathBuf> {
         Some(path) => path.to_path_buf(),
         None => std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
-            .map(|dir| if dir.is_relative() { manifest.join(dir) } else { dir })
+            .map(|dir| {
+                if dir.is_relative() {
+                    manifest.join(dir)
+                } else {
+                    dir
+                }
+            })
             .unwrap_or_else(|| manifest.join("target"))
             .join("release")
             .join("cleanspace"),
@@ -126,11 +134,16 @@ impl Server {
     /// Spawns the binary on the workspace's database with the bench environment plus
     /// `extra`, and waits until it reports ready. The environment is cleared first, so
     /// neither the caller's shell nor a `.env` file changes what is measured.
-    pub async fn start(binary: &Path, workspace: &Workspace, extra: &[(&str, String)]) -> Result<Server> {
+    pub async fn start(
+        ctx: &Ctx,
+        workspace: &Workspace,
+        extra: &[(&str, String)],
+    ) -> Result<Server> {
         let port = free_port()?;
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
         let log = workspace.path().join(format!("server-{port}.log"));
         let log_file = File::create(&log).context("creating the server log")?;
+        let binary = &ctx.binary;
         let mut command = Command::new(binary);
         command
             .current_dir(workspace.path())
@@ -143,13 +156,19 @@ impl Server {
             .env("RATE_LIMIT_GENERAL_PER_SEC", "1000000")
             .env("LOG_LEVEL", "warn")
             .env("ADMIN_PASSWORD", "bench")
-            .env("JWT_SECRET", "bench-only-secret-0123456789abcdef-0123456789")
+            .env(
+                "JWT_SECRET",
+                "bench-only-secret-0123456789abcdef-0123456789",
+            )
             .env("CREWS", CREWS.to_string())
             .env("CLEANSPACE_CLOCK", CLOCK)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
         for (name, value) in extra {
+            command.env(name, value);
+        }
+        for (name, value) in &ctx.server_env {
             command.env(name, value);
         }
         let started = Instant::now();
@@ -165,6 +184,15 @@ impl Server {
             stopped: false,
         };
         server.start_to_ready = server.wait_ready(started).await?;
+        if ctx.verbose {
+            eprintln!(
+                "[server pid {} at {}, ready in {:.1} ms, log {}]",
+                server.pid,
+                server.base,
+                server.start_to_ready.as_secs_f64() * 1000.0,
+                server.log.display()
+            );
+        }
         Ok(server)
     }
 
@@ -175,7 +203,10 @@ impl Server {
         let url = format!("{}/api/health/ready", self.base);
         loop {
             if let Some(status) = self.child.try_wait()? {
-                bail!("the server exited ({status}) before it was ready:\n{}", self.log_tail());
+                bail!(
+                    "the server exited ({status}) before it was ready:\n{}",
+                    self.log_tail()
+                );
             }
             if let Ok(response) = client.get(&url).send().await {
                 if response.status().is_success() {
@@ -183,7 +214,10 @@ impl Server {
                 }
             }
             if started.elapsed() > READY_TIMEOUT {
-                bail!("the server was not ready after {READY_TIMEOUT:?}:\n{}", self.log_tail());
+                bail!(
+                    "the server was not ready after {READY_TIMEOUT:?}:\n{}",
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
@@ -212,7 +246,10 @@ impl Server {
             if let Some(status) = self.child.try_wait()? {
                 self.stopped = true;
                 if !status.success() {
-                    return Err(anyhow!("the server exited with {status}:\n{}", self.log_tail()));
+                    return Err(anyhow!(
+                        "the server exited with {status}:\n{}",
+                        self.log_tail()
+                    ));
                 }
                 return Ok(());
             }

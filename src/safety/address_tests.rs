@@ -2,9 +2,14 @@
 
 use super::*;
 
+/// One detector for all tests: compiling the patterns is the slow part.
+fn detector() -> &'static AddressDetector {
+    static DETECTOR: std::sync::OnceLock<AddressDetector> = std::sync::OnceLock::new();
+    DETECTOR.get_or_init(|| AddressDetector::new().expect("address patterns compile"))
+}
+
 fn found(text: &str) -> Vec<String> {
-    AddressDetector::new()
-        .expect("address patterns compile")
+    detector()
         .find(text)
         .into_iter()
         .map(|(s, e)| text[s..e].to_string())

@@ -194,8 +194,10 @@ mod tests {
     use super::super::normalize::{decode_payloads, normalize};
     use super::*;
 
-    fn detector() -> InjectionDetector {
-        InjectionDetector::new().expect("rules compile")
+    /// One detector for all tests: building the rule set is the slow part.
+    fn detector() -> &'static InjectionDetector {
+        static DETECTOR: std::sync::OnceLock<InjectionDetector> = std::sync::OnceLock::new();
+        DETECTOR.get_or_init(|| InjectionDetector::new().expect("rules compile"))
     }
 
     fn categories(text: &str) -> Vec<Category> {

@@ -1,8 +1,11 @@
 //! Safety scanning core: the public types and the [`Scanner`] that checks chat messages
 //! for prompt injection, jailbreaks, PII, toxicity, off-topic requests and prompt leaks.
-//! Pure code: no I/O, no clock, no async (only `eval` reads a file).
+//! The scanning core is pure code (no I/O, no clock, no async); the edges are `eval`,
+//! which reads evaluation files, and the server-side `incidents` and `routes`.
 
 mod address;
+mod address_words;
+mod checksums;
 pub mod escalation;
 pub mod eval;
 pub mod incidents;
@@ -36,6 +39,22 @@ pub enum Sensitivity {
     /// Lower thresholds, for sessions that already attacked.
     Strict,
 }
+
+impl Sensitivity {
+    /// The summed signal weight at which injection, jailbreak, toxicity and prompt-leak
+    /// scores block.
+    pub fn threshold(&self) -> f32 {
+        match self {
+            Sensitivity::Normal => NORMAL_THRESHOLD,
+            Sensitivity::Strict => STRICT_THRESHOLD,
+        }
+    }
+}
+
+/// Blocking threshold at normal sensitivity.
+pub const NORMAL_THRESHOLD: f32 = 1.0;
+/// Blocking threshold for sessions under escalation.
+pub const STRICT_THRESHOLD: f32 = 0.6;
 
 /// What kind of problem a [`Finding`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -227,9 +246,6 @@ pub enum SafetyError {
         /// The regex error.
         source: Box<regex::Error>,
     },
-    /// The keyword automaton failed to build.
-    #[error("safety keyword automaton failed to build: {0}")]
-    Automaton(#[from] aho_corasick::BuildError),
     /// The evaluation file could not be read.
     #[error("cannot read evaluation data {path}: {source}")]
     Io {
@@ -292,10 +308,7 @@ impl Scanner {
 
     /// Scans a message; `Strict` lowers the blocking thresholds.
     pub fn scan_with(&self, text: &str, direction: Direction, sensitivity: Sensitivity) -> Verdict {
-        let threshold = match sensitivity {
-            Sensitivity::Normal => 1.0,
-            Sensitivity::Strict => 0.6,
-        };
+        let threshold = sensitivity.threshold();
         let normalized = normalize::normalize(text);
         let mut findings = Vec::new();
         match direction {

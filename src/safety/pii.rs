@@ -1,11 +1,13 @@
 //! PII detection on the original text (emails, phones, cards, SSNs, IPs, IBANs; street
 //! addresses live in `address.rs`), checksum validation, overlap resolution and redaction.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use regex::Regex;
 
 use super::address::AddressDetector;
+use super::checksums::{iban_valid, luhn_valid, ssn_valid};
 use super::{compile, PiiKind, PiiMatch, SafetyError};
 
 /// One match in byte offsets of the original text.
@@ -259,59 +261,6 @@ fn is_ipv6(candidate: &str) -> bool {
     (colons >= 7 || candidate.contains("::")) && hex >= 4 && candidate.parse::<Ipv6Addr>().is_ok()
 }
 
-/// The Luhn checksum used by payment cards.
-pub(crate) fn luhn_valid(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 1 {
-                if d * 2 > 9 {
-                    d * 2 - 9
-                } else {
-                    d * 2
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
-/// US SSN ranges: area not 000, 666 or 9xx; group not 00; serial not 0000.
-pub(crate) fn ssn_valid(digits: &str) -> bool {
-    if digits.len() != 9 {
-        return false;
-    }
-    let (area, rest) = digits.split_at(3);
-    let (group, serial) = rest.split_at(2);
-    area != "000" && area != "666" && !area.starts_with('9') && group != "00" && serial != "0000"
-}
-
-/// The ISO 13616 mod-97 check on an IBAN without spaces.
-pub(crate) fn iban_valid(iban: &str) -> bool {
-    let iban = iban.to_ascii_uppercase();
-    if !(15..=34).contains(&iban.len()) || !iban.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return false;
-    }
-    let (head, tail) = iban.split_at(4);
-    let mut remainder: u32 = 0;
-    for c in tail.chars().chain(head.chars()) {
-        let value = match c.to_digit(36) {
-            Some(v) => v,
-            None => return false,
-        };
-        remainder = if value >= 10 {
-            (remainder * 100 + value) % 97
-        } else {
-            (remainder * 10 + value) % 97
-        };
-    }
-    remainder == 1
-}
-
 /// The end of the longest valid IBAN starting at `start`, dropping trailing groups that
 /// the pattern took from the following words.
 fn iban_end(text: &str, start: usize, candidate: &str) -> Option<usize> {
@@ -351,14 +300,19 @@ fn resolve_overlaps(mut candidates: Vec<Span>) -> Vec<Span> {
             s.start,
         )
     });
-    let mut kept: Vec<Span> = Vec::with_capacity(candidates.len());
+    // Kept spans never overlap, so a candidate overlaps one of them exactly when the kept
+    // span starting last before the candidate's end reaches past its start.
+    let mut kept: BTreeMap<usize, Span> = BTreeMap::new();
     for c in candidates {
-        if kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
-            kept.push(c);
+        let clash = kept
+            .range(..c.end)
+            .next_back()
+            .is_some_and(|(_, k)| k.end > c.start);
+        if !clash {
+            kept.insert(c.start, c);
         }
     }
-    kept.sort_by_key(|s| s.start);
-    kept
+    kept.into_values().collect()
 }
 
 /// Replaces each span with its placeholder.

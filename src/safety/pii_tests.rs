@@ -2,8 +2,10 @@
 
 use super::*;
 
-fn detector() -> PiiDetector {
-    PiiDetector::new().expect("pii patterns compile")
+/// One detector for all tests: compiling the patterns is the slow part.
+fn detector() -> &'static PiiDetector {
+    static DETECTOR: std::sync::OnceLock<PiiDetector> = std::sync::OnceLock::new();
+    DETECTOR.get_or_init(|| PiiDetector::new().expect("pii patterns compile"))
 }
 
 fn kinds(text: &str) -> Vec<(PiiKind, String)> {

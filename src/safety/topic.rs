@@ -46,6 +46,11 @@ const OFF_TOPIC: &[(&str, f32, &str)] = &[
         0.7,
         r"\b(?:stock (?:market|price|tips)|crypto(?:currency)?|bitcoin|ethereum|forex|invest(?:ing|ment) advice|horoscope|sports? scores?|super bowl|world cup|movie recommendations?)\b",
     ),
+    (
+        "off_topic_everyday",
+        0.6,
+        r"\bweather (?:forecast|today|tomorrow|like|in)\b|\brecommend (?:a |me a |me some |some )?(?:good )?(?:movie|film|book|song|show|series|restaurant|game)s?\b|\btranslate (?:this|the following)\b",
+    ),
 ];
 
 /// Words that place a message in the cleaning and booking domain.

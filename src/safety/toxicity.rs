@@ -15,7 +15,7 @@ const RULES: &[(&str, f32, &str)] = &[
     (
         "threat_phrase",
         1.2,
-        r"\b(?:you(?:'re| are) (?:going to|gonna) die|you will die|i know where you live|kill yourself|kys|go die|hope you die|(?:should|deserve to) die|slit your throat|put a bullet in|blow up your|bomb your|burn (?:your|the) (?:house|office|building|place) down|shoot up (?:your|the))\b",
+        r"\b(?:(?:find|hunt|track) (?:you|u)(?: down)? and (?:kill|hurt|murder|shoot|stab|end)|you(?:'re| are) (?:going to|gonna) die|you will die|i know where you live|kill yourself|kys|go die|hope you die|(?:should|deserve to) die|slit your throat|put a bullet in|blow up your|bomb your|burn (?:your|the) (?:house|office|building|place) down|shoot up (?:your|the))\b",
     ),
     (
         "violent_hate",
@@ -114,9 +114,13 @@ mod tests {
     use super::super::normalize::normalize;
     use super::*;
 
+    fn detector() -> &'static ToxicityDetector {
+        static DETECTOR: std::sync::OnceLock<ToxicityDetector> = std::sync::OnceLock::new();
+        DETECTOR.get_or_init(|| ToxicityDetector::new().expect("lexicon compiles"))
+    }
+
     fn blocked(text: &str) -> bool {
-        let detector = ToxicityDetector::new().expect("lexicon compiles");
-        detector.finding(&normalize(text), 1.0).is_some()
+        detector().finding(&normalize(text), 1.0).is_some()
     }
 
     #[test]
@@ -124,6 +128,7 @@ mod tests {
         assert!(blocked("I will kill you if the crew is late again"));
         assert!(blocked("I know where you live."));
         assert!(blocked("im gonna hurt u"));
+        assert!(blocked("I will find you and kill you."));
     }
 
     #[test]
@@ -151,7 +156,7 @@ mod tests {
 
     #[test]
     fn mild_insult_blocks_only_under_strict_sensitivity() {
-        let detector = ToxicityDetector::new().expect("lexicon compiles");
+        let detector = detector();
         let text = normalize("you are an idiot");
         assert!(detector.finding(&text, 1.0).is_none());
         assert!(detector.finding(&text, 0.6).is_some());
