@@ -118,7 +118,6 @@ impl AppState {
             strategy: llm.strategy().as_str().to_owned(),
             cache_hits: cache.0,
             cache_misses: cache.1,
-            savings_usd: 0.0,
         }
     }
 

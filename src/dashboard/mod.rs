@@ -52,7 +52,6 @@ pub struct LlmFigures {
     pub strategy: String,
     pub cache_hits: u64,
     pub cache_misses: u64,
-    pub savings_usd: f64,
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -228,7 +227,7 @@ async fn compute(state: &AppState) -> Result<Value, AppError> {
             "costPerConversationUsd": ratio(usd(turns.cost_24h_micros), bookings.conversations_24h as f64),
             "costPerBookingUsd": cost_per_booking,
             "tierMix": { "local": mix("local"), "fast": mix("fast"), "balanced": mix("balanced") },
-            "savingsUsd": llm.savings_usd,
+            "savingsUsd": crate::optimization::savings_usd(state).await?,
         },
         "performance": {
             "status": lights[4], "thresholds": status::PERFORMANCE_THRESHOLDS,

@@ -48,35 +48,10 @@ async fn get_optimization_metrics(
     let usage = repository::usage_by_model(&state.db.reader).await?;
     let (conversations, bookings) = repository::conversation_counts(&state.db.reader).await?;
     let total_cost: i64 = usage.iter().map(|u| u.cost_micros).sum();
-    let (baseline_micros, budget, strategy) = match state.llm.as_deref() {
-        Some(llm) => {
-            // What the same tokens would have cost had every model turn used the balanced
-            // model; turns that did use it count at their real cost.
-            let balanced = llm.gateway.model_for(crate::llm::router::Tier::Balanced);
-            let baseline: i64 = usage
-                .iter()
-                .filter(|u| u.tier != "local")
-                .map(|u| {
-                    if u.model == balanced {
-                        u.cost_micros
-                    } else {
-                        let tokens = |n: i64| u64::try_from(n).unwrap_or_default();
-                        let cost = llm.gateway.prices().cost_micros(
-                            balanced,
-                            tokens(u.input_tokens),
-                            tokens(u.output_tokens),
-                        );
-                        i64::try_from(cost).unwrap_or(i64::MAX)
-                    }
-                })
-                .sum();
-            (
-                baseline,
-                json!(llm.gateway.budget().view()),
-                json!(llm.strategy()),
-            )
-        }
-        None => (0, Value::Null, Value::Null),
+    let baseline_micros = all_balanced_baseline(&state, &usage);
+    let (budget, strategy) = match state.llm.as_deref() {
+        Some(llm) => (json!(llm.gateway.budget().view()), json!(llm.strategy())),
+        None => (Value::Null, Value::Null),
     };
     let mut tiers = serde_json::Map::new();
     for tier in ["local", "fast", "balanced"] {
@@ -112,6 +87,48 @@ async fn get_optimization_metrics(
         "budget": budget,
     }))
     .into_response())
+}
+
+/// What the same tokens would have cost had every model turn used the balanced model;
+/// turns that did use it count at their real cost. Zero without LLM mode.
+fn all_balanced_baseline(state: &AppState, usage: &[repository::ModelUsage]) -> i64 {
+    let Some(llm) = state.llm.as_deref() else {
+        return 0;
+    };
+    let balanced = llm.gateway.model_for(crate::llm::router::Tier::Balanced);
+    usage
+        .iter()
+        .filter(|u| u.tier != "local")
+        .map(|u| {
+            if u.model == balanced {
+                u.cost_micros
+            } else {
+                let tokens = |n: i64| u64::try_from(n).unwrap_or_default();
+                let cost = llm.gateway.prices().cost_micros(
+                    balanced,
+                    tokens(u.input_tokens),
+                    tokens(u.output_tokens),
+                );
+                i64::try_from(cost).unwrap_or(i64::MAX)
+            }
+        })
+        .sum()
+}
+
+/// Savings of routing (against the all-balanced baseline) and of the cache, in USD.
+pub async fn savings_usd(state: &AppState) -> Result<f64, sqlx::Error> {
+    let usage = repository::usage_by_model(&state.db.reader).await?;
+    let spent: i64 = usage
+        .iter()
+        .filter(|u| u.tier != "local")
+        .map(|u| u.cost_micros)
+        .sum();
+    let routing = usd(all_balanced_baseline(state, &usage) - spent);
+    let cache = match state.llm.as_deref() {
+        Some(llm) => llm.cache.stats().await.saved_usd,
+        None => 0.0,
+    };
+    Ok(routing + cache)
 }
 
 async fn get_budget(_operator: Operator, State(state): State<AppState>) -> ApiResult {

@@ -323,7 +323,15 @@ async fn operators_set_the_strategy_and_budget_and_see_savings() {
         2
     );
     assert!(metrics["totalCostUsd"].as_f64().unwrap() > 0.0);
-    assert!(metrics["savingsUsd"].as_f64().unwrap() >= 0.0, "{metrics}");
+    assert!(
+        metrics["savingsUsd"].as_f64().unwrap() > 0.0,
+        "the fast tier saved money: {metrics}"
+    );
+    let dashboard = json(app.get("/api/dashboard").await).await["data"].clone();
+    assert_eq!(
+        dashboard["cost"]["savingsUsd"], metrics["savingsUsd"],
+        "one computation of savings"
+    );
 
     let bad = app
         .client
