@@ -108,7 +108,7 @@ impl AppState {
                     "state": b.snapshot.state, "failureRate": b.snapshot.failure_rate })
                 })
                 .collect(),
-            retries_last_hour: reliability["retries"]["attempted"]
+            retries_since_start: reliability["retries"]["attempted"]
                 .as_u64()
                 .unwrap_or_default(),
             daily_limit_usd: budget.daily_limit_usd,

@@ -44,7 +44,7 @@ pub struct LlmFigures {
     pub breakers: Vec<Value>,
     pub any_open: bool,
     pub any_half_open: bool,
-    pub retries_last_hour: u64,
+    pub retries_since_start: u64,
     pub daily_limit_usd: f64,
     pub daily_spent_usd: f64,
     pub monthly_limit_usd: f64,
@@ -218,7 +218,7 @@ async fn compute(state: &AppState) -> Result<Value, AppError> {
             "breakers": llm.breakers,
             "fallbacksLastHour": turns.fallbacks_last_hour,
             "fallbackRate": fallback_rate,
-            "retriesLastHour": llm.retries_last_hour,
+            "retriesSinceStart": llm.retries_since_start,
         },
         "cost": {
             "status": lights[3], "thresholds": status::COST_THRESHOLDS,
