@@ -1,7 +1,7 @@
 //! SQL for the catalog, appointments and idempotency keys. It writes what it is given;
 //! the rules live in `service`.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use super::appointment::Appointment;
@@ -9,10 +9,7 @@ use super::calendar::BusyJob;
 use super::pricing::{AddOn, Money, ServiceCode};
 use super::status::AppointmentStatus;
 
-/// Formats an instant the way it is stored: `YYYY-MM-DDTHH:MM:SSZ` (sorts as text).
-pub fn db_time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::storage::db_time;
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
     DateTime::parse_from_rfc3339(text)

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Datelike, Duration, NaiveTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 use crate::auth::AggregateReader;
 use crate::error::{ok, ApiQuery, ApiResult, AppError};
 use crate::state::AppState;
+use crate::storage::db_time;
 use status::{Light, Signals};
 
 /// How long a computed dashboard is reused.
@@ -52,10 +53,6 @@ pub struct LlmFigures {
     pub strategy: String,
     pub cache_hits: u64,
     pub cache_misses: u64,
-}
-
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn usd(micros: i64) -> f64 {
@@ -101,15 +98,15 @@ async fn get_dashboard(_reader: AggregateReader, State(state): State<AppState>) 
 async fn compute(state: &AppState) -> Result<Value, AppError> {
     let now = state.clock.now();
     let (today_start, month_start) = local_day_and_month_start(state, now);
-    let since_24h = rfc3339(now - Duration::hours(24));
-    let since_1h = rfc3339(now - Duration::hours(1));
+    let since_24h = db_time(now - Duration::hours(24));
+    let since_1h = db_time(now - Duration::hours(1));
     let db = &state.db.reader;
     let database_healthy = state.db.ping().await.is_ok();
-    let bookings = repository::booking_figures(db, &rfc3339(today_start), &since_24h).await?;
+    let bookings = repository::booking_figures(db, &db_time(today_start), &since_24h).await?;
     let turns = repository::turn_figures(
         db,
-        &rfc3339(today_start),
-        &rfc3339(month_start),
+        &db_time(today_start),
+        &db_time(month_start),
         &since_24h,
         &since_1h,
     )
@@ -196,7 +193,7 @@ async fn compute(state: &AppState) -> Result<Value, AppError> {
     Ok(json!({
         "status": overall,
         "summary": summary,
-        "generatedAt": rfc3339(now),
+        "generatedAt": db_time(now),
         "system": {
             "status": lights[0], "thresholds": status::SYSTEM_THRESHOLDS,
             "uptimeSeconds": state.started_at.elapsed().as_secs(),
@@ -275,7 +272,7 @@ async fn get_timeseries(
     let this_minute = now.timestamp().div_euclid(60);
     let first = this_minute - 59;
     let since = DateTime::from_timestamp(first * 60, 0).unwrap_or(now);
-    let series = repository::minute_series(&state.db.reader, &rfc3339(since)).await?;
+    let series = repository::minute_series(&state.db.reader, &db_time(since)).await?;
     let lookup = |rows: &[(String, i64)], key: &str| {
         rows.iter().find(|(m, _)| m == key).map_or(0, |(_, n)| *n)
     };
@@ -287,7 +284,7 @@ async fn get_timeseries(
             let at = DateTime::from_timestamp(minute.minute * 60, 0).unwrap_or(now);
             let key = at.format("%Y-%m-%dT%H:%M").to_string();
             json!({
-                "minute": rfc3339(at),
+                "minute": db_time(at),
                 "requests": minute.requests,
                 "p95Ms": minute.latency.quantile(0.95).unwrap_or_default(),
                 "bookings": lookup(&series.bookings, &key),

@@ -1,17 +1,13 @@
 //! SQL for variants, the canary's state and events, per-variant figures, shadow
 //! comparisons and evaluation runs.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::FromRow;
 
 use super::gate::VariantFigures;
-use crate::storage::Database;
-
-fn db_time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+use crate::storage::{db_time, Database};
 
 /// A variant as stored.
 #[derive(Debug, Clone, Serialize, FromRow)]

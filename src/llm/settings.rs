@@ -1,9 +1,9 @@
 //! Operator settings changed at run time (budget limits, routing strategy), persisted
 //! in the `settings` table so a restart keeps them.
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 
-use crate::storage::Database;
+use crate::storage::{db_time, Database};
 
 /// Reads one setting.
 pub async fn get(db: &Database, key: &str) -> Result<Option<String>, sqlx::Error> {
@@ -23,7 +23,7 @@ pub async fn put(db: &Database, key: &str, value: &str) -> Result<(), sqlx::Erro
     )
     .bind(key)
     .bind(value)
-    .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true))
+    .bind(db_time(Utc::now()))
     .execute(&mut *tx)
     .await?;
     tx.commit().await

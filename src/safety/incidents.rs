@@ -2,14 +2,14 @@
 //! and the aggregate queries behind `/api/safety/metrics`. Recording never fails a
 //! customer's turn; a storage error is logged.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use prometheus::IntCounterVec;
 use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{Action, Direction, Verdict};
 use crate::clock::Clock;
-use crate::storage::Database;
+use crate::storage::{db_time, Database};
 
 /// Longest excerpt kept, in characters.
 const EXCERPT_CHARS: usize = 160;
@@ -42,10 +42,6 @@ fn direction_name(direction: Direction) -> &'static str {
         Direction::Input => "input",
         Direction::Output => "output",
     }
-}
-
-fn db_time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl IncidentLog {

@@ -4,7 +4,7 @@
 
 use regex::{Captures, Regex};
 
-use super::text::{blank, is_count_noun, negated_before, next_word, number_word, pick, Hit};
+use super::text::{is_count_noun, next_word, number_word, pick, scan};
 
 const NUM: &str = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(k\b|thousand\b|hundred\b))?";
 const UNIT: &str = r"(?:sq(?:uare)?[\s./-]*(?:ft|feet|foot|f)\b\.?|sq\.?\b|sf\b|ft2\b|ft²|square\b|feet\b|foot\b|ft\b\.?)";
@@ -110,26 +110,6 @@ impl SizeRules {
             });
         }
         pick(&hits, correction)
-    }
-}
-
-fn scan<F>(re: &Regex, buf: &mut String, hits: &mut Vec<Hit<u32>>, read: F)
-where
-    F: Fn(&Captures<'_>, &str) -> Option<u32>,
-{
-    let snapshot = buf.clone();
-    for caps in re.captures_iter(&snapshot) {
-        let Some(whole) = caps.get(0) else { continue };
-        let Some(value) = read(&caps, &snapshot) else {
-            continue;
-        };
-        hits.push(Hit {
-            value,
-            start: whole.start(),
-            negated: negated_before(&snapshot, whole.start()),
-            weak: false,
-        });
-        blank(buf, whole.start(), whole.end());
     }
 }
 

@@ -288,6 +288,28 @@ pub(crate) fn pick<T: Copy>(hits: &[Hit<T>], correction: bool) -> Option<T> {
     }
 }
 
+/// Reads every match of `re` in `buf` as a hit (with its position and negation) and
+/// blanks it, so later readers do not see the same words again.
+pub(crate) fn scan<T, F>(re: &regex::Regex, buf: &mut String, hits: &mut Vec<Hit<T>>, read: F)
+where
+    F: Fn(&regex::Captures<'_>, &str) -> Option<T>,
+{
+    let snapshot = buf.clone();
+    for caps in re.captures_iter(&snapshot) {
+        let Some(whole) = caps.get(0) else { continue };
+        let Some(value) = read(&caps, &snapshot) else {
+            continue;
+        };
+        hits.push(Hit {
+            value,
+            start: whole.start(),
+            negated: negated_before(&snapshot, whole.start()),
+            weak: false,
+        });
+        blank(buf, whole.start(), whole.end());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,9 @@
 //! corrects themselves, when the last one wins.
 
 use chrono::NaiveTime;
-use regex::{Captures, Regex};
+use regex::Regex;
 
-use super::text::{blank, is_count_noun, negated_before, next_word, number_word, Hit, HOUR_WORDS};
+use super::text::{is_count_noun, next_word, number_word, scan, Hit, HOUR_WORDS};
 use super::TimeRequest;
 
 const AMPM: &str = r"(a\.m\.?|p\.m\.?|am\b|pm\b)";
@@ -372,26 +372,6 @@ fn choose(hits: &[Hit<TimeRequest>], correction: bool) -> Option<TimeRequest> {
         .find(|h| matches!(h.value, TimeRequest::Exact(_)))
         .or_else(|| open.first())
         .map(|h| h.value)
-}
-
-fn scan<F>(re: &Regex, buf: &mut String, hits: &mut Vec<Hit<TimeRequest>>, read: F)
-where
-    F: Fn(&Captures<'_>, &str) -> Option<TimeRequest>,
-{
-    let snapshot = buf.clone();
-    for caps in re.captures_iter(&snapshot) {
-        let Some(whole) = caps.get(0) else { continue };
-        let Some(value) = read(&caps, &snapshot) else {
-            continue;
-        };
-        hits.push(Hit {
-            value,
-            start: whole.start(),
-            negated: negated_before(&snapshot, whole.start()),
-            weak: false,
-        });
-        blank(buf, whole.start(), whole.end());
-    }
 }
 
 #[cfg(test)]
