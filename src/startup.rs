@@ -140,14 +140,9 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         clock.clone(),
         metrics.safety_incidents_total.clone(),
     );
-    let agent = Agent::new(
-        Extractor::new().context("chat extractors")?,
-        booking.clone(),
-    );
-    let shadow_agent = Arc::new(Agent::new(
-        Extractor::new().context("chat extractors")?,
-        booking.dry_run(),
-    ));
+    let extractor = Arc::new(Extractor::new().context("chat extractors")?);
+    let agent = Agent::new(extractor.clone(), booking.clone());
+    let shadow_agent = Arc::new(Agent::new(extractor, booking.dry_run()));
     let llm = crate::llm::LlmService::build(&config, db.clone(), clock.clone(), metrics.clone())
         .await?
         .map(Arc::new);

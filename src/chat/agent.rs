@@ -223,13 +223,14 @@ pub fn understanding(found: &Extraction) -> (bool, usize) {
 
 /// The built-in engine.
 pub struct Agent {
-    extractor: Extractor,
+    /// Compiled once and shared (the shadow agent reads with the same one).
+    extractor: std::sync::Arc<Extractor>,
     booking: BookingService,
 }
 
 impl Agent {
     /// An agent booking through `booking`.
-    pub fn new(extractor: Extractor, booking: BookingService) -> Self {
+    pub fn new(extractor: std::sync::Arc<Extractor>, booking: BookingService) -> Self {
         Self { extractor, booking }
     }
 

@@ -45,12 +45,16 @@ impl Database {
                 std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
             }
         }
+        // No ping on every checkout: each one is a round trip to the connection's thread,
+        // and a broken SQLite file fails the query itself just as clearly.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(max_readers)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.read_only(false))
