@@ -474,9 +474,4 @@ impl ChatService {
         let messages = repo::list_messages(&self.db, &row.id).await?;
         Ok(Some(json!({ "conversation": row, "messages": messages })))
     }
-
-    /// The scanner, for callers that redact.
-    pub fn scanner(&self) -> &Scanner {
-        &self.scanner
-    }
 }

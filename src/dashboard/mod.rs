@@ -19,6 +19,7 @@ use tokio::sync::Mutex;
 
 use crate::auth::AggregateReader;
 use crate::error::{ok, ApiQuery, ApiResult, AppError};
+use crate::llm::budget::micros_to_usd as usd;
 use crate::state::AppState;
 use crate::storage::db_time;
 use status::{Light, Signals};
@@ -53,10 +54,6 @@ pub struct LlmFigures {
     pub strategy: String,
     pub cache_hits: u64,
     pub cache_misses: u64,
-}
-
-fn usd(micros: i64) -> f64 {
-    (micros as f64 / 1_000_000.0 * 1_000_000.0).round() / 1_000_000.0
 }
 
 fn ratio(part: f64, whole: f64) -> f64 {

@@ -30,8 +30,12 @@ impl Default for BudgetLimits {
     }
 }
 
-/// Converts a USD amount from configuration to micro-dollars, rounded to the nearest µ$;
-/// `None` for a negative, NaN, infinite or absurdly large amount.
+/// Micro-dollars as USD, for display.
+pub fn micros_to_usd(micros: i64) -> f64 {
+    micros as f64 / 1_000_000.0
+}
+
+/// Converts a USD amount from configuration to micro-dollars (see also `micros_to_usd`).
 pub fn usd_to_micros(usd: f64) -> Option<u64> {
     // 2^64 is exactly representable; anything at or above it does not fit. NaN and the
     // infinities fall outside the range too.

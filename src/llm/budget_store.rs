@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::budget::{BudgetLedger, BudgetLimits, BudgetRefusal, ReservationId};
+use super::budget::{micros_to_usd, BudgetLedger, BudgetLimits, BudgetRefusal, ReservationId};
 use crate::clock::Clock;
 use crate::storage::Database;
 
@@ -34,10 +34,6 @@ pub struct BudgetView {
     pub day: String,
     pub month: String,
     pub alerts: Vec<&'static str>,
-}
-
-fn usd(micros: u64) -> f64 {
-    micros as f64 / 1_000_000.0
 }
 
 impl BudgetService {
@@ -182,4 +178,8 @@ fn periods(clock: &Clock, tz: Tz) -> (String, String) {
         local.format("%Y-%m-%d").to_string(),
         local.format("%Y-%m").to_string(),
     )
+}
+
+fn usd(micros: u64) -> f64 {
+    micros_to_usd(i64::try_from(micros).unwrap_or(i64::MAX))
 }

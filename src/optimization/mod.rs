@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::auth::{AggregateReader, Operator};
 use crate::error::{ok, ApiJson, ApiResult, AppError};
+use crate::llm::budget::micros_to_usd as usd;
 use crate::llm::budget::{usd_to_micros, BudgetLimits};
 use crate::llm::router::Strategy;
 use crate::llm::LlmService;
@@ -35,10 +36,6 @@ fn llm_of(state: &AppState) -> Result<&LlmService, AppError> {
         code: "llm_disabled",
         message: "LLM mode is off: set GROQ_API_KEY or LLM_API_KEY".to_owned(),
     })
-}
-
-fn usd(micros: i64) -> f64 {
-    micros as f64 / 1_000_000.0
 }
 
 async fn get_optimization_metrics(

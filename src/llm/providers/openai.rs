@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::Secret;
-use crate::llm::retry::{classify_status, ErrorClass};
+use crate::llm::retry::{classify_status, parse_retry_after, ErrorClass};
 
 /// One message of the conversation sent to the model.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -186,8 +186,7 @@ impl OpenAiProvider {
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(|secs| secs.saturating_mul(1000));
+                .and_then(parse_retry_after);
             let detail = sent
                 .text()
                 .await
