@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::{FromRow, SqliteConnection};
 
 use crate::booking::repository::db_time;
+use crate::storage::batch::{BatchWrite, WriteFuture};
 use crate::storage::Database;
 
 /// A conversation as stored.
@@ -52,56 +53,79 @@ pub struct MessageRow {
 
 /// One message to store.
 #[derive(Debug, Clone, Default)]
-pub struct NewMessage<'a> {
-    pub role: &'a str,
-    pub content: &'a str,
-    pub action: Option<&'a str>,
-    pub tier: Option<&'a str>,
-    pub model: Option<&'a str>,
-    pub route_reason: Option<&'a str>,
+pub struct NewMessage {
+    pub role: &'static str,
+    pub content: String,
+    pub action: Option<&'static str>,
+    pub tier: Option<String>,
+    pub model: Option<String>,
+    pub route_reason: Option<String>,
     pub complexity: Option<f64>,
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost_micros: i64,
     pub latency_ms: Option<f64>,
     pub cached: bool,
-    pub safety_action: Option<&'a str>,
-    pub fallback_reason: Option<&'a str>,
+    pub safety_action: Option<&'static str>,
+    pub fallback_reason: Option<&'static str>,
 }
 
 /// What one turn changes on its conversation.
 #[derive(Debug, Clone, Default)]
-pub struct TurnTotals<'a> {
+pub struct TurnTotals {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost_micros: i64,
     pub blocked: bool,
     pub fallback: bool,
-    pub booking_reference: Option<&'a str>,
-    pub outcome: Option<&'a str>,
-    pub job: &'a str,
+    pub booking_reference: Option<String>,
+    pub outcome: Option<&'static str>,
+    pub job: String,
 }
 
-/// Creates a conversation.
+/// Both messages of a turn and what they change on the conversation: one write.
+#[derive(Debug, Clone)]
+pub struct TurnRecord {
+    pub conversation_id: String,
+    pub user: NewMessage,
+    pub assistant: NewMessage,
+    pub totals: TurnTotals,
+    pub at: DateTime<Utc>,
+}
+
+/// A new conversation: one write.
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub id: String,
+    pub session_hash: String,
+    pub variant: String,
+    pub at: DateTime<Utc>,
+}
+
+impl BatchWrite for NewConversation {
+    fn write<'c>(&'c self, conn: &'c mut SqliteConnection) -> WriteFuture<'c> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO conversations (id, session_hash, variant, started_at, last_activity_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&self.id)
+            .bind(&self.session_hash)
+            .bind(&self.variant)
+            .bind(db_time(self.at))
+            .bind(db_time(self.at))
+            .execute(conn)
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+/// Creates a conversation (through the group commit queue).
 pub async fn insert_conversation(
     db: &Database,
-    id: &str,
-    session_hash: &str,
-    variant: &str,
-    now: DateTime<Utc>,
+    conversation: NewConversation,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO conversations (id, session_hash, variant, started_at, last_activity_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(session_hash)
-    .bind(variant)
-    .bind(db_time(now))
-    .bind(db_time(now))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+    db.batch.write(conversation).await
 }
 
 /// A conversation by the hash of its session id.
@@ -169,77 +193,71 @@ pub async fn list_messages(
     .await
 }
 
-async fn insert_message(
-    conn: &mut sqlx::SqliteConnection,
-    conversation_id: &str,
-    message: &NewMessage<'_>,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO messages (conversation_id, role, content, action, tier, model, route_reason, complexity,
-            input_tokens, output_tokens, cost_micros, latency_ms, cached, safety_action, fallback_reason, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(conversation_id)
-    .bind(message.role)
-    .bind(message.content)
-    .bind(message.action)
-    .bind(message.tier)
-    .bind(message.model)
-    .bind(message.route_reason)
-    .bind(message.complexity)
-    .bind(message.input_tokens)
-    .bind(message.output_tokens)
-    .bind(message.cost_micros)
-    .bind(message.latency_ms)
-    .bind(message.cached)
-    .bind(message.safety_action)
-    .bind(message.fallback_reason)
-    .bind(db_time(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+impl BatchWrite for TurnRecord {
+    /// Two inserts and an update in one statement string: one hand-off to the
+    /// connection's thread instead of three.
+    fn write<'c>(&'c self, conn: &'c mut SqliteConnection) -> WriteFuture<'c> {
+        Box::pin(async move {
+            let at = db_time(self.at);
+            let mut query = sqlx::query(
+                "INSERT INTO messages (conversation_id, role, content, action, tier, model, route_reason, complexity,
+                    input_tokens, output_tokens, cost_micros, latency_ms, cached, safety_action, fallback_reason, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+                 UPDATE conversations SET
+                    turns = turns + 1,
+                    last_activity_at = ?,
+                    input_tokens = input_tokens + ?,
+                    output_tokens = output_tokens + ?,
+                    cost_micros = cost_micros + ?,
+                    blocked_turns = blocked_turns + ?,
+                    fallback_turns = fallback_turns + ?,
+                    booking_reference = COALESCE(?, booking_reference),
+                    outcome = COALESCE(?, outcome),
+                    job = ?
+                 WHERE id = ?",
+            );
+            for message in [&self.user, &self.assistant] {
+                query = query
+                    .bind(&self.conversation_id)
+                    .bind(message.role)
+                    .bind(&message.content)
+                    .bind(message.action)
+                    .bind(&message.tier)
+                    .bind(&message.model)
+                    .bind(&message.route_reason)
+                    .bind(message.complexity)
+                    .bind(message.input_tokens)
+                    .bind(message.output_tokens)
+                    .bind(message.cost_micros)
+                    .bind(message.latency_ms)
+                    .bind(message.cached)
+                    .bind(message.safety_action)
+                    .bind(message.fallback_reason)
+                    .bind(&at);
+            }
+            let totals = &self.totals;
+            query
+                .bind(&at)
+                .bind(totals.input_tokens)
+                .bind(totals.output_tokens)
+                .bind(totals.cost_micros)
+                .bind(i64::from(totals.blocked))
+                .bind(i64::from(totals.fallback))
+                .bind(&totals.booking_reference)
+                .bind(totals.outcome)
+                .bind(&totals.job)
+                .bind(&self.conversation_id)
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
 }
 
-/// Stores both messages of a turn and updates the conversation, in one transaction.
-pub async fn record_turn(
-    db: &Database,
-    conversation_id: &str,
-    user: &NewMessage<'_>,
-    assistant: &NewMessage<'_>,
-    totals: &TurnTotals<'_>,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    insert_message(&mut tx, conversation_id, user, now).await?;
-    insert_message(&mut tx, conversation_id, assistant, now).await?;
-    sqlx::query(
-        "UPDATE conversations SET
-            turns = turns + 1,
-            last_activity_at = ?,
-            input_tokens = input_tokens + ?,
-            output_tokens = output_tokens + ?,
-            cost_micros = cost_micros + ?,
-            blocked_turns = blocked_turns + ?,
-            fallback_turns = fallback_turns + ?,
-            booking_reference = COALESCE(?, booking_reference),
-            outcome = COALESCE(?, outcome),
-            job = ?
-         WHERE id = ?",
-    )
-    .bind(db_time(now))
-    .bind(totals.input_tokens)
-    .bind(totals.output_tokens)
-    .bind(totals.cost_micros)
-    .bind(i64::from(totals.blocked))
-    .bind(i64::from(totals.fallback))
-    .bind(totals.booking_reference)
-    .bind(totals.outcome)
-    .bind(totals.job)
-    .bind(conversation_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+/// Stores both messages of a turn and updates the conversation (through the group
+/// commit queue: committed, possibly with other turns, when this returns).
+pub async fn record_turn(db: &Database, turn: TurnRecord) -> Result<(), sqlx::Error> {
+    db.batch.write(turn).await
 }
 
 /// Marks a conversation ended, with the customer's rating if given.

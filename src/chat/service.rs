@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::agent::{Action, Agent, AgentState, Reply, Stage};
 use super::replies::{self, Voice};
-use super::repository::{self as repo, NewMessage, TurnTotals};
+use super::repository::{self as repo, NewConversation, NewMessage, TurnRecord, TurnTotals};
 use super::routing::Turn;
 use super::sessions::{self, Session, SessionStore, SharedSession};
 use super::shadow::PrimaryOutcome;
@@ -160,10 +160,12 @@ impl ChatService {
         let conversation_id = sessions::new_conversation_id();
         repo::insert_conversation(
             &self.db,
-            &conversation_id,
-            &sessions::session_hash(&session_id),
-            variant,
-            self.clock.now(),
+            NewConversation {
+                id: conversation_id.clone(),
+                session_hash: sessions::session_hash(&session_id),
+                variant: variant.to_owned(),
+                at: self.clock.now(),
+            },
         )
         .await?;
         let voice = Voice::of(variant);
@@ -340,10 +342,10 @@ impl ChatService {
             Action::Cancelled => Some("cancelled"),
             _ => None,
         };
-        let job = session.agent.draft.job_view().to_string();
+        let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let user = NewMessage {
             role: "user",
-            content: user_content,
+            content: user_content.to_owned(),
             safety_action: Some(if reply.action == Action::Blocked {
                 "block"
             } else {
@@ -351,40 +353,41 @@ impl ChatService {
             }),
             ..NewMessage::default()
         };
-        let assistant_content = self.scanner.redact(&reply.message);
         let assistant = NewMessage {
             role: "assistant",
-            content: &assistant_content,
+            content: self.scanner.redact(&reply.message),
             action: Some(reply.action.as_str()),
-            tier: Some(&metadata.tier),
-            model: Some(&metadata.model),
-            route_reason: turn.route_reason.as_deref(),
+            tier: Some(metadata.tier.clone()),
+            model: Some(metadata.model.clone()),
+            route_reason: turn.route_reason.clone(),
             complexity: turn.complexity,
-            input_tokens: i64::try_from(turn.input_tokens).unwrap_or(i64::MAX),
-            output_tokens: i64::try_from(turn.output_tokens).unwrap_or(i64::MAX),
-            cost_micros: i64::try_from(turn.cost_micros).unwrap_or(i64::MAX),
+            input_tokens: tokens(turn.input_tokens),
+            output_tokens: tokens(turn.output_tokens),
+            cost_micros: tokens(turn.cost_micros),
             latency_ms: Some(metadata.response_time_ms),
             cached: metadata.cached,
             fallback_reason: turn.fallback_reason,
             ..NewMessage::default()
         };
         let totals = TurnTotals {
-            input_tokens: i64::try_from(turn.input_tokens).unwrap_or(i64::MAX),
-            output_tokens: i64::try_from(turn.output_tokens).unwrap_or(i64::MAX),
-            cost_micros: i64::try_from(turn.cost_micros).unwrap_or(i64::MAX),
+            input_tokens: tokens(turn.input_tokens),
+            output_tokens: tokens(turn.output_tokens),
+            cost_micros: tokens(turn.cost_micros),
             blocked: reply.action == Action::Blocked,
             fallback: reply.action == Action::Fallback || turn.fallback_reason.is_some(),
-            booking_reference: reply.appointment.as_ref().map(|a| a.reference.as_str()),
+            booking_reference: reply.appointment.as_ref().map(|a| a.reference.clone()),
             outcome,
-            job: &job,
+            job: session.agent.draft.job_view().to_string(),
         };
         repo::record_turn(
             &self.db,
-            &session.conversation_id,
-            &user,
-            &assistant,
-            &totals,
-            self.clock.now(),
+            TurnRecord {
+                conversation_id: session.conversation_id.clone(),
+                user,
+                assistant,
+                totals,
+                at: self.clock.now(),
+            },
         )
         .await?;
         Ok(())

@@ -6,9 +6,11 @@ use std::sync::Mutex;
 
 use chrono_tz::Tz;
 use serde::Serialize;
+use sqlx::SqliteConnection;
 
 use super::budget::{micros_to_usd, BudgetLedger, BudgetLimits, BudgetRefusal, ReservationId};
 use crate::clock::Clock;
+use crate::storage::batch::{BatchWrite, WriteFuture};
 use crate::storage::Database;
 
 /// The budget with its persistence.
@@ -17,6 +19,31 @@ pub struct BudgetService {
     clock: Clock,
     tz: Tz,
     state: Mutex<(BudgetLedger, BudgetLimits)>,
+}
+
+/// A settled cost added to its day and month: one write, through the group commit queue.
+struct Spend {
+    day: String,
+    month: String,
+    micros: i64,
+}
+
+impl BatchWrite for Spend {
+    fn write<'c>(&'c self, conn: &'c mut SqliteConnection) -> WriteFuture<'c> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO llm_spend (period, spent_micros) VALUES (?, ?), (?, ?)
+                 ON CONFLICT (period) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros",
+            )
+            .bind(&self.day)
+            .bind(self.micros)
+            .bind(&self.month)
+            .bind(self.micros)
+            .execute(conn)
+            .await?;
+            Ok(())
+        })
+    }
 }
 
 /// Spend and limits as operators see them.
@@ -102,22 +129,12 @@ impl BudgetService {
         if actual_micros == 0 {
             return;
         }
-        let result: Result<(), sqlx::Error> = async {
-            let mut tx = self.db.begin_write().await?;
-            for period in [format!("day:{day}"), format!("month:{month}")] {
-                sqlx::query(
-                    "INSERT INTO llm_spend (period, spent_micros) VALUES (?1, ?2)
-                     ON CONFLICT (period) DO UPDATE SET spent_micros = spent_micros + ?2",
-                )
-                .bind(period)
-                .bind(i64::try_from(actual_micros).unwrap_or(i64::MAX))
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await
-        }
-        .await;
-        if let Err(error) = result {
+        let spend = Spend {
+            day: format!("day:{day}"),
+            month: format!("month:{month}"),
+            micros: i64::try_from(actual_micros).unwrap_or(i64::MAX),
+        };
+        if let Err(error) = self.db.batch.write(spend).await {
             tracing::error!(%error, "could not persist LLM spend");
         }
     }
