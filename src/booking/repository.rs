@@ -89,6 +89,18 @@ pub async fn update_service(
     Ok(result.rows_affected() == 1)
 }
 
+/// Longest a job can run (enforced by the overlap triggers of migration 0010): a job
+/// ending after `from` starts after `from - MAX_JOB`, which bounds the index range.
+const MAX_JOB: chrono::Duration = chrono::Duration::days(1);
+
+/// Active jobs starting in a window (`start_at < ? AND start_at > ?`) and ending after a
+/// time. The index is named: without statistics the planner prefers the status index,
+/// which reads every active job instead of the window's.
+const BUSY_JOBS: &str =
+    "SELECT crew, start_at, end_at FROM appointments INDEXED BY appointments_active_start
+    WHERE status IN ('scheduled', 'confirmed') AND start_at < ? AND start_at > ? AND end_at > ?
+      AND reference <> COALESCE(?, '')";
+
 /// Active jobs overlapping `[from, to)` (callers widen the window by the buffer).
 pub async fn busy_jobs(
     db: impl SqliteExecutor<'_>,
@@ -96,16 +108,13 @@ pub async fn busy_jobs(
     to: DateTime<Utc>,
     excluding_reference: Option<&str>,
 ) -> Result<Vec<BusyJob>, sqlx::Error> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT crew, start_at, end_at FROM appointments
-         WHERE status IN ('scheduled', 'confirmed') AND start_at < ? AND end_at > ?
-           AND reference <> COALESCE(?, '')",
-    )
-    .bind(db_time(to))
-    .bind(db_time(from))
-    .bind(excluding_reference)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(BUSY_JOBS)
+        .bind(db_time(to))
+        .bind(db_time(from - MAX_JOB))
+        .bind(db_time(from))
+        .bind(excluding_reference)
+        .fetch_all(db)
+        .await?;
     rows.into_iter()
         .map(|(crew, start, end)| {
             Ok(BusyJob {
@@ -214,19 +223,21 @@ pub struct NewAppointment<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Inserts a booking with status `scheduled`.
+/// Inserts a booking with status `scheduled` and returns it as stored.
 pub async fn insert_appointment(
     conn: &mut SqliteConnection,
     new: &NewAppointment<'_>,
-) -> Result<(), sqlx::Error> {
+    timezone: &str,
+) -> Result<Appointment, sqlx::Error> {
     let add_ons: Vec<&str> = new.add_ons.iter().map(|a| a.as_str()).collect();
     let add_ons = decode(serde_json::to_string(&add_ons))?;
-    sqlx::query(
+    let row: AppointmentRow = sqlx::query_as(&format!(
         "INSERT INTO appointments (reference, customer_name, phone, email, address, service_code,
             square_feet, frequency, add_ons, local_date, local_time, start_at, end_at,
             duration_minutes, crew, price_cents, status, notes, source, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)",
-    )
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)
+         RETURNING {APPOINTMENT_COLUMNS}"
+    ))
     .bind(new.reference)
     .bind(new.name)
     .bind(new.phone)
@@ -247,9 +258,9 @@ pub async fn insert_appointment(
     .bind(new.source)
     .bind(db_time(new.now))
     .bind(db_time(new.now))
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    row.into_appointment(timezone)
 }
 
 /// One booking by reference.
@@ -432,4 +443,139 @@ pub fn is_slot_conflict(error: &sqlx::Error) -> bool {
 pub fn is_duplicate_reference(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db)
         if db.is_unique_violation() && db.message().contains("reference"))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::storage::Database;
+
+    async fn database() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        (dir, db)
+    }
+
+    fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, day, hour, minute, 0)
+            .unwrap()
+    }
+
+    async fn insert(
+        db: &Database,
+        reference: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Appointment, sqlx::Error> {
+        let new = NewAppointment {
+            reference,
+            name: "Test Customer",
+            phone: "+15555550100",
+            email: None,
+            address: "1 Main St",
+            service: ServiceCode::Standard,
+            square_feet: Some(900),
+            frequency: "one_time",
+            add_ons: &[],
+            date: start.date_naive(),
+            time: start.time(),
+            start,
+            end,
+            duration_minutes: 120,
+            crew: 1,
+            price_cents: 10_000,
+            notes: None,
+            source: "api",
+            now: at(1, 0, 0),
+        };
+        let mut conn = db.writer.acquire().await.unwrap();
+        insert_appointment(&mut conn, &new, "UTC").await
+    }
+
+    #[tokio::test]
+    async fn the_overlap_trigger_holds_at_the_buffer_edges_and_across_midnight() {
+        let (_dir, db) = database().await;
+        // A late job crossing midnight, as a far-east zone's morning job would in UTC.
+        insert(&db, "CS-A", at(3, 22, 0), at(4, 2, 0))
+            .await
+            .unwrap();
+        // Ends 29 minutes before it starts: inside the 30-minute buffer.
+        let before = insert(&db, "CS-B", at(3, 19, 0), at(3, 21, 31)).await;
+        assert!(before.is_err_and(|e| is_slot_conflict(&e)));
+        // Starts 29 minutes after it ends, on the next day.
+        let after = insert(&db, "CS-C", at(4, 2, 29), at(4, 4, 0)).await;
+        assert!(after.is_err_and(|e| is_slot_conflict(&e)));
+        // Exactly at the buffer's end on either side: allowed.
+        insert(&db, "CS-D", at(4, 2, 30), at(4, 4, 0))
+            .await
+            .unwrap();
+        insert(&db, "CS-E", at(3, 19, 0), at(3, 21, 30))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_job_longer_than_a_day_is_refused_so_the_index_range_stays_exact() {
+        let (_dir, db) = database().await;
+        let error = insert(&db, "CS-L", at(3, 8, 0), at(4, 8, 1))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("job_too_long"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_calendar_read_and_the_overlap_check_use_range_scans_on_their_indexes() {
+        let (_dir, db) = database().await;
+        insert(&db, "CS-A", at(3, 14, 0), at(3, 16, 0))
+            .await
+            .unwrap();
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {BUSY_JOBS}"))
+                .bind("2026-12-05T00:00:00Z")
+                .bind("2026-12-01T00:00:00Z")
+                .bind("2026-12-02T00:00:00Z")
+                .bind(None::<String>)
+                .fetch_all(&db.reader)
+                .await
+                .unwrap();
+        let detail: Vec<_> = plan.into_iter().map(|row| row.3).collect();
+        assert!(
+            detail
+                .iter()
+                .any(|d| d.contains("appointments_active_start (start_at>? AND start_at<?)")),
+            "{detail:?}"
+        );
+        let trigger: String = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE name = 'appointments_no_overlap_insert'",
+        )
+        .fetch_one(&db.reader)
+        .await
+        .unwrap();
+        let subquery = trigger
+            .split("WHERE EXISTS (")
+            .nth(1)
+            .and_then(|rest| rest.rsplit_once(')'))
+            .map(|(inner, _)| {
+                inner
+                    .replace("NEW.crew", "1")
+                    .replace("NEW.start_at", "'2026-12-03T18:00:00Z'")
+                    .replace("NEW.end_at", "'2026-12-03T20:00:00Z'")
+            })
+            .unwrap();
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {subquery}"))
+                .fetch_all(&db.reader)
+                .await
+                .unwrap();
+        assert!(
+            plan.iter().any(|row| row
+                .3
+                .contains("appointments_active_crew_start (crew=? AND start_at>? AND start_at<?)")),
+            "{plan:?}"
+        );
+    }
 }

@@ -378,31 +378,37 @@ impl BookingService {
         if self.dry_run {
             return self.simulate_booking(booking, source).await;
         }
+        let quote = self.quote_booking(booking).await?;
         let mut tx = self.db.begin_write().await?;
-        let appointment = self.book_in(&mut tx, booking, source).await?;
+        let appointment = self.book_in(&mut tx, booking, &quote, source).await?;
         tx.commit().await?;
         Ok(appointment)
+    }
+
+    /// The price of a booking, worked out before its transaction so the write lock is
+    /// held for the calendar check and the insert only.
+    async fn quote_booking(&self, booking: &ValidBooking) -> Result<Quote, BookingError> {
+        self.quote(&QuoteInput {
+            service: booking.service,
+            square_feet: booking.square_feet.map(|s| s.get()),
+            frequency: booking.frequency,
+            add_ons: booking.add_ons.clone(),
+            urgency: Urgency::for_dates(booking.date.get(), self.today()),
+        })
+        .await
     }
 
     async fn book_in(
         &self,
         conn: &mut sqlx::SqliteConnection,
         booking: &ValidBooking,
+        quote: &Quote,
         source: BookingSource,
     ) -> Result<Appointment, BookingError> {
         let now = self.now();
         let square_feet = booking.square_feet.map(|s| s.get());
         let date = booking.date.get();
         let time = booking.time.get();
-        let quote = self
-            .quote(&QuoteInput {
-                service: booking.service,
-                square_feet,
-                frequency: booking.frequency,
-                add_ons: booking.add_ons.clone(),
-                urgency: Urgency::for_dates(date, self.today()),
-            })
-            .await?;
         let (from, to) = self.day_bounds(date);
         let busy = self.busy_between(&mut *conn, from, to, None).await?;
         let slot =
@@ -431,16 +437,8 @@ impl BookingService {
                 source: source.as_str(),
                 now,
             };
-            match repo::insert_appointment(&mut *conn, &new).await {
-                Ok(()) => {
-                    return repo::find_appointment(
-                        &mut *conn,
-                        reference.as_str(),
-                        self.timezone_name(),
-                    )
-                    .await?
-                    .ok_or(BookingError::NotFound);
-                }
+            match repo::insert_appointment(&mut *conn, &new, self.timezone_name()).await {
+                Ok(appointment) => return Ok(appointment),
                 Err(e) if repo::is_duplicate_reference(&e) => last_error = Some(e),
                 Err(e) if repo::is_slot_conflict(&e) => return Err(SlotError::Taken.into()),
                 Err(e) => return Err(e.into()),
@@ -463,6 +461,8 @@ impl BookingService {
             return self.book(&booking, BookingSource::Api).await;
         };
         let request_hash = hash_request(request);
+        // Priced before the transaction; a pricing error only matters for a new key.
+        let quote = self.quote_booking(&booking).await;
         let mut tx = self.db.begin_write().await?;
         if let Some(stored) = repo::find_idempotent_outcome(&mut tx, key).await? {
             if stored.request_hash != request_hash {
@@ -474,7 +474,10 @@ impl BookingService {
                 .ok_or(BookingError::NotFound);
         }
         let now = self.now();
-        match self.book_in(&mut tx, &booking, BookingSource::Api).await {
+        match self
+            .book_in(&mut tx, &booking, &quote?, BookingSource::Api)
+            .await
+        {
             Ok(appointment) => {
                 repo::store_idempotent_outcome(
                     &mut tx,
