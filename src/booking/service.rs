@@ -3,6 +3,8 @@
 //! customer's lookup/reschedule/cancel and the operator's status changes. The REST
 //! handlers and the chat agent both call these functions; there is no other path.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -121,8 +123,43 @@ pub struct BookingService {
     db: Database,
     clock: Clock,
     rules: CalendarRules,
+    /// The catalog as last read, shared with the dry-run copy.
+    catalog: Arc<CatalogCache>,
     /// Writes are simulated, never performed (shadow turns).
     dry_run: bool,
+}
+
+/// The catalog in memory: every quote, availability check and booking needs a rate, and
+/// the catalog changes only through `update_service`, which empties this cache.
+#[derive(Debug, Default)]
+struct CatalogCache {
+    /// (generation, rows): the generation moves on every change, so a read that raced
+    /// with a change never stores what it read before the change.
+    state: Mutex<(u64, Option<Arc<Vec<ServiceRow>>>)>,
+}
+
+impl CatalogCache {
+    fn get(&self) -> (u64, Option<Arc<Vec<ServiceRow>>>) {
+        self.state
+            .lock()
+            .map(|state| (state.0, state.1.clone()))
+            .unwrap_or_default()
+    }
+
+    fn store(&self, generation: u64, rows: Arc<Vec<ServiceRow>>) {
+        if let Ok(mut state) = self.state.lock() {
+            if state.0 == generation {
+                state.1 = Some(rows);
+            }
+        }
+    }
+
+    fn invalidate(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.0 += 1;
+            state.1 = None;
+        }
+    }
 }
 
 const REFERENCE_ATTEMPTS: usize = 5;
@@ -134,6 +171,7 @@ impl BookingService {
             db,
             clock,
             rules,
+            catalog: Arc::default(),
             dry_run: false,
         }
     }
@@ -216,11 +254,24 @@ impl BookingService {
         self.rules.tz.name()
     }
 
+    /// The catalog rows, from memory when nothing changed since the last read.
+    async fn services(&self) -> Result<Arc<Vec<ServiceRow>>, BookingError> {
+        let (generation, cached) = self.catalog.get();
+        if let Some(rows) = cached {
+            return Ok(rows);
+        }
+        let rows = Arc::new(repo::list_services(&self.db.reader).await?);
+        self.catalog.store(generation, rows.clone());
+        Ok(rows)
+    }
+
     /// The whole catalog.
     pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, BookingError> {
-        Ok(repo::list_services(&self.db.reader)
+        Ok(self
+            .services()
             .await?
-            .into_iter()
+            .iter()
+            .cloned()
             .map(CatalogEntry::from)
             .collect())
     }
@@ -255,12 +306,15 @@ impl BookingService {
             .await?
             .ok_or(BookingError::NotFound)?;
         tx.commit().await?;
+        self.catalog.invalidate();
         Ok(row.into())
     }
 
     async fn active_rate_cents(&self, service: ServiceCode) -> Result<i64, BookingError> {
-        let row = repo::find_service(&self.db.reader, service)
-            .await?
+        let services = self.services().await?;
+        let row = services
+            .iter()
+            .find(|row| row.code == service.as_str())
             .ok_or(BookingError::ServiceInactive(service))?;
         if !row.active {
             return Err(BookingError::ServiceInactive(service));

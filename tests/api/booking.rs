@@ -97,6 +97,15 @@ async fn the_catalog_lists_the_seven_services() {
 #[tokio::test]
 async fn an_operator_rate_change_moves_the_next_quote() {
     let app = booking_app(2).await;
+    let before = json(
+        app.post_json(
+            "/api/quotes",
+            &json!({ "serviceType": "standard", "squareFeet": 800 }),
+        )
+        .await,
+    )
+    .await;
+    assert_ne!(before["data"]["total"], 200, "the seeded rate is not $100");
     let update = json!({ "hourlyRate": 100, "description": "Everything, twice." });
     let anonymous = app
         .client
