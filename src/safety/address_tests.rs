@@ -120,3 +120,47 @@ fn bare_street_words_need_a_name() {
     assert!(found("Flight BA 2490 leaves from gate 22, seat 14C.").is_empty());
     assert_eq!(found("Trenerys gate 232"), vec!["Trenerys gate 232"]);
 }
+
+/// The Cyrillic pattern says `{2,}` and `within_bounds` adds the upper bound of 40 chars;
+/// together they find what the bounded pattern `{2,40}?` found, match for match.
+#[test]
+fn cyrillic_name_bound_matches_the_bounded_pattern() {
+    let bounded = Regex::new(
+        r"(?:ул|пр|бул|наб|ш|алл|пер|пл|просп|пр-кт|туп|мкр)\.[ \t]*[\p{L}\p{M}0-9.\- ]{2,40}?,[ \t]*д\.[ \t]*[0-9]{1,4}(?:/[0-9]{1,3})?",
+    )
+    .expect("bounded pattern compiles");
+    let pattern = detector()
+        .patterns
+        .iter()
+        .find(|p| p.shape == Shape::Cyrillic)
+        .expect("a Cyrillic pattern");
+    let name = |n: usize| "ж".repeat(n);
+    let texts = [
+        format!("ул. {}, д. 7", name(40)),
+        format!("ул. {}, д. 7", name(41)),
+        format!("ул.{}{}, д. 7", " ".repeat(30), name(40)),
+        format!("ул.\t \t{}, д. 7", name(39)),
+        format!("ул. {} пр. Мира, д. 5, пл. {}, д. 1/2", name(45), name(3)),
+        format!("мкр. {}, д. 12 и пер. а, д. 3", name(20)),
+        "ул. Тополиная, д. 7; ул. Á\u{301}bc, д. 8".to_string(),
+    ];
+    for text in &texts {
+        let expected: Vec<(usize, usize)> = bounded
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let got: Vec<(usize, usize)> = pattern
+            .matches(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        assert_eq!(got, expected, "{text}");
+    }
+    assert_eq!(
+        found(&format!("ул. {}, д. 7", name(41))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(&format!("ул. {}, д. 7", name(40))),
+        vec![format!("ул. {}, д. 7", name(40))]
+    );
+}

@@ -4,7 +4,7 @@
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
-use super::injection_rules::{Family, RULES};
+use super::injection_rules::{Family, Rule, RULES};
 use super::{Category, Finding, SafetyError};
 
 /// Added when a message carries a decoded base64 or hex payload at all.
@@ -15,9 +15,10 @@ const LONG_SETUP_CHARS: usize = 1500;
 /// The compiled rule table.
 #[derive(Debug)]
 pub(crate) struct InjectionDetector {
-    set: RegexSet,
-    /// One regex per rule, used only to count repeats of rules with `max_hits > 1`.
-    singles: Vec<Option<Regex>>,
+    /// The other rules, one set per family, each with the index in `RULES` of its patterns.
+    sets: Vec<(RegexSet, Vec<usize>)>,
+    /// The rules that run on their own (see [`runs_alone`]), with their index in `RULES`.
+    alone: Vec<(usize, Regex)>,
     imperative: Regex,
 }
 
@@ -55,26 +56,65 @@ fn ascii_boundaries(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)")
 }
 
+/// Lazy DFA cache limit of each family set, per thread. Each needs about 1.5 MB on the
+/// evaluation data; the room above that keeps the DFA from giving up (a slow fallback
+/// engine) on other text. The cache only grows as far as the text needs.
+const SET_DFA_CACHE_BYTES: usize = 4 << 20;
+
+/// True for rules kept out of the family sets: rules whose repeats are counted need their
+/// own regex anyway, and a counted gap (`{0,60}`, `(?: [a-z']+){0,4}`) tracks a position
+/// that combines with every other rule's partial matches, so in one set with all rules it
+/// multiplied the lazy DFA's states: that cache needed a 64 MB limit and grew to about
+/// 30 MB per thread. Alone, each of these needs a few hundred KB.
+fn runs_alone(rule: &Rule) -> bool {
+    rule.max_hits > 1 || has_counted_repeat(rule.pattern)
+}
+
+/// True when `pattern` holds a bounded repetition `{m,n}`.
+fn has_counted_repeat(pattern: &str) -> bool {
+    pattern.split('{').skip(1).any(|rest| {
+        rest.split_once('}').is_some_and(|(inside, _)| {
+            inside.split_once(',').is_some_and(|(lo, hi)| {
+                !lo.is_empty()
+                    && !hi.is_empty()
+                    && (lo.chars().chain(hi.chars())).all(|c| c.is_ascii_digit())
+            })
+        })
+    })
+}
+
 impl InjectionDetector {
     pub(crate) fn new() -> Result<Self, SafetyError> {
-        let patterns: Vec<String> = RULES.iter().map(|r| ascii_boundaries(r.pattern)).collect();
-        let set = RegexSetBuilder::new(&patterns)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(|e| SafetyError::Pattern {
-                name: "injection_rule_set",
-                source: Box::new(e),
-            })?;
-        let singles = RULES
-            .iter()
-            .zip(&patterns)
-            .map(|(rule, p)| {
-                (rule.max_hits > 1)
-                    .then(|| super::compile(rule.name, p))
-                    .transpose()
+        let (alone_rules, shared): (Vec<usize>, Vec<usize>) =
+            (0..RULES.len()).partition(|&i| runs_alone(&RULES[i]));
+        let sets = [Family::Injection, Family::Jailbreak]
+            .into_iter()
+            .map(|family| {
+                let rules: Vec<usize> = shared
+                    .iter()
+                    .copied()
+                    .filter(|&i| RULES[i].family == family)
+                    .collect();
+                let set =
+                    RegexSetBuilder::new(rules.iter().map(|&i| ascii_boundaries(RULES[i].pattern)))
+                        .dfa_size_limit(SET_DFA_CACHE_BYTES)
+                        .build()
+                        .map_err(|e| SafetyError::Pattern {
+                            name: "injection_rule_set",
+                            source: Box::new(e),
+                        })?;
+                Ok((set, rules))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, SafetyError>>()?;
+        let alone = alone_rules
+            .into_iter()
+            .map(|i| {
+                Ok((
+                    i,
+                    super::compile(RULES[i].name, &ascii_boundaries(RULES[i].pattern))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, SafetyError>>()?;
         let imperative = super::compile(
             "imperative_density",
             &ascii_boundaries(
@@ -82,21 +122,31 @@ impl InjectionDetector {
             ),
         )?;
         Ok(Self {
-            set,
-            singles,
+            sets,
+            alone,
             imperative,
         })
     }
 
     fn score_text(&self, normalized: &str) -> Score {
-        let mut score = Score::default();
-        for idx in self.set.matches(normalized).iter() {
-            let rule = &RULES[idx];
-            let hits = match &self.singles[idx] {
-                Some(re) => re.find_iter(normalized).take(rule.max_hits).count().max(1),
-                None => 1,
+        // Occurrences counted per rule, then added in table order as before the split.
+        let mut hits = vec![0usize; RULES.len()];
+        for (set, rules) in &self.sets {
+            for i in set.matches(normalized).iter() {
+                hits[rules[i]] = 1;
+            }
+        }
+        for (i, re) in &self.alone {
+            hits[*i] = match RULES[*i].max_hits {
+                0 | 1 => usize::from(re.is_match(normalized)),
+                max => re.find_iter(normalized).take(max).count(),
             };
-            score.add(rule.family, rule.name, rule.weight * hits as f32);
+        }
+        let mut score = Score::default();
+        for (rule, &n) in RULES.iter().zip(&hits) {
+            if n > 0 {
+                score.add(rule.family, rule.name, rule.weight * n as f32);
+            }
         }
         // Structure only counts once something already looks like an attack setup.
         if score.total() >= 0.4 {

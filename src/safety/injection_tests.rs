@@ -216,3 +216,17 @@ fn strict_threshold_catches_weaker_attempts() {
     assert!(d.findings(&n, text, &[], 1.0).is_empty());
     assert!(!d.findings(&n, text, &[], 0.6).is_empty());
 }
+
+#[test]
+fn counted_gaps_are_recognised() {
+    assert!(has_counted_repeat(r"\badd [^!?\n]{0,60}?\bto\b"));
+    assert!(has_counted_repeat(r"\bnever(?: [a-z']+){0,4}? sorry\b"));
+    assert!(!has_counted_repeat(r"\bgpt-?[0-9a-z]\b"));
+    assert!(!has_counted_repeat(r"\{ ?system ?:|x{3}"));
+    // Every rule lands in exactly one place: a family set or its own regex.
+    let d = detector();
+    let mut seen: Vec<usize> = d.sets.iter().flat_map(|(_, r)| r.iter().copied()).collect();
+    seen.extend(d.alone.iter().map(|(i, _)| *i));
+    seen.sort_unstable();
+    assert_eq!(seen, (0..RULES.len()).collect::<Vec<_>>());
+}

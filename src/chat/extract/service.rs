@@ -41,6 +41,11 @@ impl ServiceRules {
     pub(crate) fn new() -> Result<Self, regex::Error> {
         let r = |s: &str| Regex::new(&format!(r"(?i)\b(?:{s})"));
         let wd = "mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?";
+        // The service rule and the add-on read the same words; a clone shares the
+        // compiled pattern.
+        let inside_windows = r(
+            r"(?:inside|interior|indoor)\s+(?:of\s+)?(?:the\s+|my\s+|all\s+)?windows?|windows?\s+(?:on\s+the\s+)?(?:inside|interior)",
+        )?;
         Ok(Self {
             estimate_strong: r(
                 r"free\s+(?:on-?\s*site\s+|in-?\s*home\s+|in-?\s*person\s+)?(?:estimate|quote|assessment|consultation|evaluation)|(?:on-?\s*site|in-?\s*home|in-?\s*person|home|site)\s+(?:estimate|quote|assessment|visit|consultation|evaluation)|(?:estimate|quote|assessment)\s+(?:visit|appointment)|walk-?\s*through|(?:come|stop|swing)\s+(?:by|over|out)?\s*(?:and|to)?\s*(?:take\s+a\s+|have\s+a\s+)?look|come\s+see\s+the|(?:come|stop)\s+(?:out\s+|by\s+|over\s+)?(?:and\s+|to\s+)?(?:give|do|provide|make|write\s+up)\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:quote|estimate)|(?:look|see)\s+at\s+the\s+(?:place|space|job|house|office)\s+first|assessment|site\s+visit|(?:need|want|book|schedule|arrange|request)\s+(?:an?\s+)?(?:free\s+)?estimate|before\s+(?:i\s+)?commit",
@@ -61,9 +66,7 @@ impl ServiceRules {
             )?,
             carpet: r(r"carpets?\b|carpeting|rugs?\b|upholstery|steam[\s-]*clean|shampoo")?,
             windows: r(r"windows?\b")?,
-            inside_windows: r(
-                r"(?:inside|interior|indoor)\s+(?:of\s+)?(?:the\s+|my\s+|all\s+)?windows?|windows?\s+(?:on\s+the\s+)?(?:inside|interior)",
-            )?,
+            inside_windows: inside_windows.clone(),
             standard: r(
                 r"standard|regular|basic|normal|general\s+clean|routine|maid|(?:house|home|apartment|condo|flat|residential)[\s-]*(?:clean|cleaning|cleaner|keeping)|housekeeping|light\s+clean|upkeep|maintenance\s+clean|usual\s+clean|simple\s+clean|ordinary|tidy|clean\s+(?:up\s+)?(?:my|our|the)\s+(?:[\w-]+\s+){0,2}(?:house|home|apartment|condo|flat|place|townhouse)|clean(?:ing)?\s+(?:for|of|at)\s+(?:my|our|the|a)\s+(?:[\w-]+\s+){0,2}(?:house|home|apartment|condo|flat|townhouse)",
             )?,
@@ -100,12 +103,7 @@ impl ServiceRules {
                     r(r"fridges?|refrigerators?|refridgerators?|freezers?")?,
                 ),
                 ("inside_oven", r(r"ovens?\b|stoves?\b|range\s+hood")?),
-                (
-                    "interior_windows",
-                    r(
-                        r"(?:inside|interior|indoor)\s+(?:of\s+)?(?:the\s+|my\s+|all\s+)?windows?|windows?\s+(?:on\s+the\s+)?(?:inside|interior)",
-                    )?,
-                ),
+                ("interior_windows", inside_windows),
                 (
                     "pet_hair",
                     r(
