@@ -17,8 +17,10 @@ use crate::llm::router::Tier;
 /// Tool rounds per turn at most.
 const MAX_ROUNDS: usize = 4;
 
-/// History messages kept in memory per session at most (before token trimming).
-pub const MAX_HISTORY: usize = 24;
+/// History messages kept in memory per session at most (before token trimming): six
+/// exchanges. The booking facts travel in the system prompt's draft, so older turns add
+/// little for the model, while every live session holds its history for 30 idle minutes.
+pub const MAX_HISTORY: usize = 12;
 
 /// A model's turn with its accounting.
 #[derive(Debug)]

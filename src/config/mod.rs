@@ -58,7 +58,8 @@ pub struct Config {
     pub port: u16,
     /// `DATABASE_URL`: SQLite URL (default `sqlite://data/cleanspace.db`).
     pub database_url: String,
-    /// `DATABASE_MAX_CONNECTIONS`: reader pool size (default 8).
+    /// `DATABASE_MAX_CONNECTIONS`: reader pool size (default 4: reads are short, and each
+    /// connection keeps a thread and its own page cache).
     pub database_max_connections: u32,
     /// `STATIC_DIR`: the only folder served as files (default `static`).
     pub static_dir: PathBuf,
@@ -238,7 +239,7 @@ impl Config {
             port: parse_or(&get, "PORT", 3000)?,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/cleanspace.db".to_owned()),
-            database_max_connections: parse_or(&get, "DATABASE_MAX_CONNECTIONS", 8)?,
+            database_max_connections: parse_or(&get, "DATABASE_MAX_CONNECTIONS", 4)?,
             static_dir: PathBuf::from(get("STATIC_DIR").unwrap_or_else(|| "static".to_owned())),
             cors_origins,
             trust_proxy: parse_bool(&get, "TRUST_PROXY")?,
