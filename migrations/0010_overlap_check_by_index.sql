@@ -4,6 +4,17 @@
 -- so only the crew's jobs starting in the day and a half before the new job's end can
 -- overlap it: a range on the partial index below. Stored times are all
 -- `YYYY-MM-DDTHH:MM:SSZ`, so text order is time order.
+-- The bound holds only if no stored active job is longer: refuse to migrate otherwise
+-- (the error names the column below).
+CREATE TEMP TABLE migration_0010_check (
+    active_jobs_longer_than_a_day INTEGER CHECK (active_jobs_longer_than_a_day = 0)
+);
+INSERT INTO migration_0010_check
+    SELECT COUNT(*) FROM appointments
+    WHERE status IN ('scheduled', 'confirmed')
+      AND unixepoch(end_at) - unixepoch(start_at) > 86400;
+DROP TABLE migration_0010_check;
+
 CREATE INDEX appointments_active_crew_start ON appointments (crew, start_at)
     WHERE status IN ('scheduled', 'confirmed');
 

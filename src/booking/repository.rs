@@ -519,6 +519,57 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_day_long_job_still_blocks_the_next_start_within_its_buffer() {
+        let (_dir, db) = database().await;
+        // The longest job allowed: the overlap check's index range must reach back to it.
+        insert(&db, "CS-A", at(3, 8, 0), at(4, 8, 0)).await.unwrap();
+        let next = insert(&db, "CS-B", at(4, 8, 29), at(4, 10, 0)).await;
+        assert!(next.is_err_and(|e| is_slot_conflict(&e)));
+        let (from, to) = (at(4, 7, 59), at(4, 12, 0));
+        let busy = busy_jobs(&db.reader, from, to, None).await.unwrap();
+        assert_eq!(
+            busy.len(),
+            1,
+            "the calendar read reaches back a whole day too"
+        );
+    }
+
+    #[tokio::test]
+    async fn migration_0010_refuses_a_database_holding_a_job_longer_than_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        for migration in crate::storage::MIGRATOR.iter().filter(|m| m.version < 10) {
+            sqlx::raw_sql(&migration.sql)
+                .execute(&db.writer)
+                .await
+                .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO appointments (reference, customer_name, phone, address, service_code, frequency,
+                local_date, local_time, start_at, end_at, duration_minutes, crew, price_cents, status,
+                created_at, updated_at)
+             VALUES ('CS-X', 'n', '+15555550100', 'a', 'standard', 'one_time', '2026-12-03', '08:00',
+                '2026-12-03T08:00:00Z', '2026-12-04T09:00:00Z', 1500, 1, 0, 'scheduled', 'x', 'x')",
+        )
+        .execute(&db.writer)
+        .await
+        .unwrap();
+        let migration = crate::storage::MIGRATOR
+            .iter()
+            .find(|m| m.version == 10)
+            .unwrap();
+        let error = sqlx::raw_sql(&migration.sql)
+            .execute(&db.writer)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("active_jobs_longer_than_a_day"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_job_longer_than_a_day_is_refused_so_the_index_range_stays_exact() {
         let (_dir, db) = database().await;
         let error = insert(&db, "CS-L", at(3, 8, 0), at(4, 8, 1))

@@ -162,6 +162,16 @@ impl CatalogCache {
     }
 }
 
+/// Empties the catalog cache when dropped: after a change's commit, and also when the
+/// request is abandoned while the commit is on its way (it may still have happened).
+struct InvalidateOnDrop<'a>(&'a CatalogCache);
+
+impl Drop for InvalidateOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.invalidate();
+    }
+}
+
 const REFERENCE_ATTEMPTS: usize = 5;
 
 impl BookingService {
@@ -305,8 +315,8 @@ impl BookingService {
         let row = repo::find_service(&mut *tx, code)
             .await?
             .ok_or(BookingError::NotFound)?;
+        let _invalidate = InvalidateOnDrop(&self.catalog);
         tx.commit().await?;
-        self.catalog.invalidate();
         Ok(row.into())
     }
 

@@ -318,3 +318,112 @@ pub async fn insert_evaluations(
     }
     tx.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_recorded_turn_reads_back_field_for_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap();
+        insert_conversation(
+            &db,
+            NewConversation {
+                id: "conv-1".to_owned(),
+                session_hash: "hash".to_owned(),
+                variant: "casual".to_owned(),
+                at,
+            },
+        )
+        .await
+        .unwrap();
+        let turn = TurnRecord {
+            conversation_id: "conv-1".to_owned(),
+            user: NewMessage {
+                role: "user",
+                content: "book me in".to_owned(),
+                safety_action: Some("allow"),
+                ..NewMessage::default()
+            },
+            assistant: NewMessage {
+                role: "assistant",
+                content: "Booked.".to_owned(),
+                action: Some("booked"),
+                tier: Some("fast".to_owned()),
+                model: Some("model-a".to_owned()),
+                route_reason: Some("open question".to_owned()),
+                complexity: Some(0.5),
+                input_tokens: 11,
+                output_tokens: 7,
+                cost_micros: 42,
+                latency_ms: Some(12.5),
+                cached: true,
+                fallback_reason: Some("timeout"),
+                ..NewMessage::default()
+            },
+            totals: TurnTotals {
+                input_tokens: 11,
+                output_tokens: 7,
+                cost_micros: 42,
+                blocked: true,
+                fallback: true,
+                booking_reference: Some("CS-ABC".to_owned()),
+                outcome: Some("booked"),
+                job: "{}".to_owned(),
+            },
+            at: at + chrono::Duration::minutes(1),
+        };
+        record_turn(&db, turn).await.unwrap();
+
+        let messages = list_messages(&db, "conv-1").await.unwrap();
+        assert_eq!(messages.len(), 2);
+        let (user, reply) = (&messages[0], &messages[1]);
+        assert_eq!(
+            (user.role.as_str(), user.content.as_str()),
+            ("user", "book me in")
+        );
+        assert_eq!(reply.content, "Booked.");
+        assert_eq!(reply.action.as_deref(), Some("booked"));
+        assert_eq!(reply.tier.as_deref(), Some("fast"));
+        assert_eq!(reply.model.as_deref(), Some("model-a"));
+        assert_eq!(
+            (reply.input_tokens, reply.output_tokens, reply.cost_micros),
+            (11, 7, 42)
+        );
+        assert_eq!(reply.latency_ms, Some(12.5));
+        assert!(reply.cached);
+        assert_eq!(reply.created_at, "2026-12-01T15:01:00Z");
+        let (reason, complexity, fallback, safety): (String, f64, String, Option<String>) =
+            sqlx::query_as(
+                "SELECT route_reason, complexity, fallback_reason, safety_action FROM messages
+                 WHERE role = 'assistant'",
+            )
+            .fetch_one(&db.reader)
+            .await
+            .unwrap();
+        assert_eq!(
+            (reason.as_str(), complexity, fallback.as_str()),
+            ("open question", 0.5, "timeout")
+        );
+        assert_eq!(safety, None);
+
+        let row = find_conversation(&db, "conv-1").await.unwrap().unwrap();
+        assert_eq!(row.turns, 1);
+        assert_eq!(row.last_activity_at, "2026-12-01T15:01:00Z");
+        assert_eq!(
+            (row.input_tokens, row.output_tokens, row.cost_micros),
+            (11, 7, 42)
+        );
+        assert_eq!((row.blocked_turns, row.fallback_turns), (1, 1));
+        assert_eq!(row.booking_reference.as_deref(), Some("CS-ABC"));
+        assert_eq!(row.outcome.as_deref(), Some("booked"));
+        assert_eq!(row.job, "{}");
+        assert_eq!(row.variant, "casual");
+    }
+}

@@ -8,9 +8,12 @@
 //! neighbours with it: the batch is rolled back and each write retried on its own.
 //!
 //! The queue is bounded, so a stalled disk slows callers down instead of growing memory.
-//! Every queued write has a caller waiting on it, and the task keeps running while the
-//! runtime does, so graceful shutdown (which waits for in-flight requests) leaves nothing
-//! unwritten; `flush` waits for everything queued so far.
+//! A queued write is committed even if its caller has gone (a dropped request): it was
+//! handed over whole. Every queued write has a caller or a finished request behind it,
+//! and the task keeps running while the runtime does, so graceful shutdown (which waits
+//! for in-flight requests) leaves nothing unwritten; `flush` waits for everything queued
+//! so far. A batch runs in a task of its own, so a panic fails that batch's callers and
+//! the writer carries on.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -39,7 +42,7 @@ pub trait BatchWrite: Send + Sync + 'static {
 
 struct Pending {
     job: Box<dyn BatchWrite>,
-    done: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<Result<(), sqlx::Error>>,
 }
 
 /// The handle callers write through; cheap to clone.
@@ -67,10 +70,7 @@ impl BatchWriter {
             .send(pending)
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        committed
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?
-            .map_err(sqlx::Error::Protocol)
+        committed.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 
     /// Waits until every write queued before this call is committed.
@@ -91,31 +91,74 @@ impl BatchWrite for Nothing {
 async fn run(writer: SqlitePool, mut receiver: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit_together(&writer, &batch).await {
-            Ok(()) => {
-                for pending in batch.drain(..) {
-                    let _ = pending.done.send(Ok(()));
-                }
+        let writes = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+        if tokio::spawn(commit_batch(writer.clone(), writes))
+            .await
+            .is_err()
+        {
+            tracing::error!("a batch of writes panicked; its callers got an error");
+        }
+    }
+}
+
+/// Why a batch was not committed.
+enum BatchError {
+    /// One write failed: the others may be fine on their own.
+    Write(sqlx::Error),
+    /// The transaction itself (the writer busy, the disk): every write shares the fate.
+    Transaction(sqlx::Error),
+}
+
+async fn commit_batch(writer: SqlitePool, batch: Vec<Pending>) {
+    match commit_together(&writer, &batch).await {
+        Ok(()) => {
+            for pending in batch {
+                let _ = pending.done.send(Ok(()));
             }
-            Err(error) => {
-                tracing::warn!(%error, writes = batch.len(), "batched write failed; writing one by one");
-                for pending in batch.drain(..) {
-                    let result = commit_together(&writer, std::slice::from_ref(&pending))
-                        .await
-                        .map_err(|e| e.to_string());
-                    let _ = pending.done.send(result);
-                }
+        }
+        Err(BatchError::Transaction(error)) => {
+            tracing::error!(%error, writes = batch.len(), "could not commit a batch of writes");
+            for pending in batch {
+                let _ = pending.done.send(Err(same_error(&error)));
+            }
+        }
+        Err(BatchError::Write(error)) => {
+            // The rolled-back batch left nothing behind; each write gets its own answer.
+            tracing::warn!(%error, writes = batch.len(), "a batched write failed; writing one by one");
+            for pending in batch {
+                let result = match commit_together(&writer, std::slice::from_ref(&pending)).await {
+                    Ok(()) => Ok(()),
+                    Err(BatchError::Write(error) | BatchError::Transaction(error)) => Err(error),
+                };
+                let _ = pending.done.send(result);
             }
         }
     }
 }
 
-async fn commit_together(writer: &SqlitePool, batch: &[Pending]) -> Result<(), sqlx::Error> {
-    let mut tx = begin_immediate(writer).await?;
+async fn commit_together(writer: &SqlitePool, batch: &[Pending]) -> Result<(), BatchError> {
+    let mut tx = begin_immediate(writer)
+        .await
+        .map_err(BatchError::Transaction)?;
     for pending in batch {
-        pending.job.write(&mut tx).await?;
+        pending
+            .job
+            .write(&mut tx)
+            .await
+            .map_err(BatchError::Write)?;
     }
-    tx.commit().await
+    tx.commit().await.map_err(BatchError::Transaction)
+}
+
+/// The error of a failed transaction, for each of the callers that shared it: the kinds
+/// callers act on (busy → 503) kept, the others as text.
+fn same_error(error: &sqlx::Error) -> sqlx::Error {
+    match error {
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +224,16 @@ mod tests {
     async fn a_failing_write_fails_alone_and_its_neighbours_are_committed() {
         let (_dir, db) = database().await;
         db.batch.write(Insert(7)).await.unwrap();
+        // Hold the writer so that a first write waits on it and the next three queue up
+        // behind it and are taken as one batch.
+        let held = db.writer.acquire().await.unwrap();
+        let first = {
+            let db = db.clone();
+            tokio::spawn(async move { db.batch.write(Insert(100)).await })
+        };
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
         let writes: Vec<_> = [1, 7, 2]
             .into_iter()
             .map(|n| {
@@ -188,6 +241,11 @@ mod tests {
                 tokio::spawn(async move { db.batch.write(Insert(n)).await })
             })
             .collect();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        drop(held);
+        first.await.unwrap().unwrap();
         let mut results = Vec::new();
         for write in writes {
             results.push(write.await.unwrap());
@@ -197,7 +255,7 @@ mod tests {
             .as_ref()
             .is_err_and(|e| e.to_string().contains("UNIQUE")));
         assert!(results[2].is_ok());
-        assert_eq!(count(&db).await, 3);
+        assert_eq!(count(&db).await, 4);
     }
 
     #[tokio::test]

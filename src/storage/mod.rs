@@ -180,10 +180,9 @@ mod tests {
                 .unwrap();
         }
         let (log, copied) = checkpoint(&db.reader).await.unwrap();
-        assert!(
-            log >= 50,
-            "every commit stays in the WAL until checkpointed: {log}"
-        );
+        // The background task may have checkpointed part of the loop already; what is
+        // in the WAL now is copied whole.
+        assert!(log > 0, "commits stay in the WAL until checkpointed");
         assert_eq!(copied, log);
         db.close().await;
     }
