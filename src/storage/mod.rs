@@ -51,17 +51,24 @@ async fn begin_immediate(pool: &SqlitePool) -> Result<Transaction<'static, Sqlit
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// Checkpoints the WAL every `CHECKPOINT_EVERY` until the pool closes.
-async fn checkpoint_in_background(reader: SqlitePool) {
+/// How long a connection waits for SQLite's locks.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// WAL size (frames of 4 KiB) above which the checkpoint also restarts the WAL.
+const RESTART_AFTER_FRAMES: i64 = 1_000;
+/// Longest the restart waits for readers on older snapshots (it holds the writer).
+const RESTART_WAIT_MS: &str = "50";
+
+/// Checkpoints the WAL every `CHECKPOINT_EVERY` until the pools close.
+async fn checkpoint_in_background(reader: SqlitePool, writer: SqlitePool) {
     let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if reader.is_closed() {
+        if reader.is_closed() || writer.is_closed() {
             return;
         }
-        if let Err(error) = checkpoint(&reader).await {
-            if reader.is_closed() {
+        if let Err(error) = checkpoint(&reader, &writer).await {
+            if reader.is_closed() || writer.is_closed() {
                 return;
             }
             tracing::warn!(%error, "WAL checkpoint failed");
@@ -69,12 +76,35 @@ async fn checkpoint_in_background(reader: SqlitePool) {
     }
 }
 
-/// A passive checkpoint: copies what it can of the WAL into the database file without
-/// waiting for, or blocking, readers and the writer. Returns (WAL frames, frames copied).
-async fn checkpoint(reader: &SqlitePool) -> Result<(i64, i64), sqlx::Error> {
+/// One checkpoint. First a passive one from a reader connection: it copies what it can
+/// of the WAL into the database file without blocking anyone. That alone starves under
+/// steady traffic: the WAL only starts over when a write finds no reader on an older
+/// snapshot, and with reads always in flight that moment rarely comes, so the WAL grew
+/// by hundreds of megabytes in a soak and every read slowed with it. So when the WAL is
+/// past `RESTART_AFTER_FRAMES`, a `RESTART` checkpoint on the writer follows: it waits
+/// (briefly) for older readers to finish so the next write starts the WAL over, and
+/// `journal_size_limit` cuts the file back. Returns (WAL frames, frames copied) of the
+/// passive step.
+async fn checkpoint(reader: &SqlitePool, writer: &SqlitePool) -> Result<(i64, i64), sqlx::Error> {
     let (_busy, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
         .fetch_one(reader)
         .await?;
+    if log >= RESTART_AFTER_FRAMES {
+        let mut conn = writer.acquire().await?;
+        sqlx::query(&format!("PRAGMA busy_timeout = {RESTART_WAIT_MS}"))
+            .execute(&mut *conn)
+            .await?;
+        let restarted = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+            .execute(&mut *conn)
+            .await;
+        sqlx::query(&format!(
+            "PRAGMA busy_timeout = {}",
+            BUSY_TIMEOUT.as_millis()
+        ))
+        .execute(&mut *conn)
+        .await?;
+        restarted?;
+    }
     Ok((log, copied))
 }
 
@@ -86,7 +116,7 @@ impl Database {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(BUSY_TIMEOUT);
         if let Some(parent) = options.get_filename().parent() {
             if parent != Path::new("") && !parent.exists() {
                 std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
@@ -111,7 +141,7 @@ impl Database {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.read_only(false))
             .await?;
-        tokio::spawn(checkpoint_in_background(reader.clone()));
+        tokio::spawn(checkpoint_in_background(reader.clone(), writer.clone()));
         let batch = batch::BatchWriter::spawn(writer.clone());
         Ok(Self {
             reader,
@@ -179,7 +209,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let (log, copied) = checkpoint(&db.reader).await.unwrap();
+        let (log, copied) = checkpoint(&db.reader, &db.writer).await.unwrap();
         // The background task may have checkpointed part of the loop already; what is
         // in the WAL now is copied whole.
         assert!(log > 0, "commits stay in the WAL until checkpointed");
