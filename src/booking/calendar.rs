@@ -219,9 +219,25 @@ pub fn free_slots(
     now: DateTime<Utc>,
     busy: &[BusyJob],
 ) -> Vec<Slot> {
+    // Each of the day's start times checks every crew against the jobs it is given, so
+    // give it only the jobs near this day: a calendar weeks deep made every suggestion
+    // cost millions of comparisons per day searched. Every slot of a local date lies in
+    // UTC midnight - 1 day .. + 2 days (any zone offset), so jobs outside that window,
+    // widened by the buffer, cannot touch one.
+    let midnight = date.and_time(NaiveTime::MIN).and_utc();
+    let buffer = TimeDelta::minutes(i64::from(rules.buffer_minutes));
+    let (from, to) = (
+        midnight - TimeDelta::days(1) - buffer,
+        midnight + TimeDelta::days(2) + buffer,
+    );
+    let near: Vec<BusyJob> = busy
+        .iter()
+        .filter(|job| job.end > from && job.start < to)
+        .copied()
+        .collect();
     grid_times(rules, date)
         .into_iter()
-        .filter_map(|time| check_slot(rules, date, time, duration_min, now, busy).ok())
+        .filter_map(|time| check_slot(rules, date, time, duration_min, now, &near).ok())
         .collect()
 }
 
