@@ -221,15 +221,10 @@ pub fn free_slots(
 ) -> Vec<Slot> {
     // Each of the day's start times checks every crew against the jobs it is given, so
     // give it only the jobs near this day: a calendar weeks deep made every suggestion
-    // cost millions of comparisons per day searched. Every slot of a local date lies in
-    // UTC midnight - 1 day .. + 2 days (any zone offset), so jobs outside that window,
-    // widened by the buffer, cannot touch one.
-    let midnight = date.and_time(NaiveTime::MIN).and_utc();
+    // cost millions of comparisons per day searched.
+    let (from, to) = utc_window(date);
     let buffer = TimeDelta::minutes(i64::from(rules.buffer_minutes));
-    let (from, to) = (
-        midnight - TimeDelta::days(1) - buffer,
-        midnight + TimeDelta::days(2) + buffer,
-    );
+    let (from, to) = (from - buffer, to + buffer);
     let near: Vec<BusyJob> = busy
         .iter()
         .filter(|job| job.end > from && job.start < to)
@@ -239,6 +234,14 @@ pub fn free_slots(
         .into_iter()
         .filter_map(|time| check_slot(rules, date, time, duration_min, now, &near).ok())
         .collect()
+}
+
+/// UTC instants holding every slot of a local date, in any zone and across a DST
+/// change: opening hours sit well inside the local day, so UTC midnight - 1 day to
+/// + 2 days is wide enough. Jobs outside it (widened by the buffer) cannot touch a slot.
+pub fn utc_window(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = date.and_time(NaiveTime::MIN).and_utc();
+    (midnight - TimeDelta::days(1), midnight + TimeDelta::days(2))
 }
 
 /// Alternatives to offer when a requested time cannot be booked: free slots on the same

@@ -357,13 +357,6 @@ impl BookingService {
         repo::busy_jobs(db, from - buffer, to + buffer, excluding).await
     }
 
-    fn day_bounds(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-        // Opening hours sit well inside the local day, so UTC midnight ± 1 day is wide enough
-        // for any zone and any DST change.
-        let start = date.and_time(NaiveTime::MIN).and_utc() - Duration::days(1);
-        (start, start + Duration::days(3))
-    }
-
     /// Free start times on a local date for a service and size.
     pub async fn availability(
         &self,
@@ -372,7 +365,7 @@ impl BookingService {
         square_feet: Option<u32>,
     ) -> Result<Availability, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
-        let (from, to) = self.day_bounds(date);
+        let (from, to) = calendar::utc_window(date);
         let busy = self.busy_between(&self.db.reader, from, to, None).await?;
         let slots = calendar::free_slots(&self.rules, date, duration, self.now(), &busy);
         Ok(Availability {
@@ -395,7 +388,7 @@ impl BookingService {
         square_feet: Option<u32>,
     ) -> Result<Slot, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
-        let (from, to) = self.day_bounds(date);
+        let (from, to) = calendar::utc_window(date);
         let busy = self.busy_between(&self.db.reader, from, to, None).await?;
         Ok(calendar::check_slot(
             &self.rules,
@@ -473,7 +466,7 @@ impl BookingService {
         let square_feet = booking.square_feet.map(|s| s.get());
         let date = booking.date.get();
         let time = booking.time.get();
-        let (from, to) = self.day_bounds(date);
+        let (from, to) = calendar::utc_window(date);
         let busy = self.busy_between(&mut *conn, from, to, None).await?;
         let slot =
             calendar::check_slot(&self.rules, date, time, quote.duration_minutes, now, &busy)?;
@@ -620,7 +613,7 @@ impl BookingService {
             });
         }
         let mut tx = self.db.begin_write().await?;
-        let (from, to) = self.day_bounds(date);
+        let (from, to) = calendar::utc_window(date);
         let busy = self
             .busy_between(&mut *tx, from, to, Some(&current.reference))
             .await?;

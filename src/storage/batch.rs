@@ -18,10 +18,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
-
-use sqlx::SqlitePool;
 
 use super::begin_immediate;
 
@@ -265,7 +263,8 @@ mod tests {
         let pending = tokio::spawn(async move { batch.write(Insert(1)).await });
         tokio::task::yield_now().await;
         db.batch.flush().await.unwrap();
-        pending.await.unwrap().unwrap();
+        // Counted before the earlier writer is awaited: flush alone must have waited.
         assert_eq!(count(&db).await, 1);
+        pending.await.unwrap().unwrap();
     }
 }

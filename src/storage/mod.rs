@@ -22,7 +22,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How often the WAL is checkpointed in the background: often, so each checkpoint has
 /// little to copy. Its `fsync`s still slow other writes to the same disk for a moment
-/// (the remaining p99 tail in the README's benchmarks), but no commit waits on them.
+/// (the remaining p99 tail in the README's benchmarks), and the restart step (see
+/// `checkpoint`) holds the writer briefly, but no commit runs a checkpoint itself.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// Size the WAL file is truncated back to after a checkpoint lets it restart.
 const WAL_SIZE_LIMIT_BYTES: &str = "67108864";
@@ -35,7 +36,7 @@ const WAL_SIZE_LIMIT_BYTES: &str = "67108864";
 ///
 /// The writer never checkpoints the WAL itself (`wal_autocheckpoint=0`): an automatic
 /// checkpoint runs inside a commit and holds every writer behind its `fsync`s. A
-/// background task checkpoints passively from a reader connection instead.
+/// background task checkpoints instead (see `checkpoint`).
 #[derive(Clone, Debug)]
 pub struct Database {
     /// Pool for reads.
