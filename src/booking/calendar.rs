@@ -256,28 +256,83 @@ pub fn nearest_free_slots(
     busy: &[BusyJob],
     max: usize,
 ) -> Vec<Slot> {
-    let mut found = free_slots(rules, date, duration_min, now, busy);
-    if let Some(wanted) = time {
-        found.sort_by_key(|slot| ((slot.time - wanted).num_seconds().abs(), slot.time));
+    let mut search = NearestSlots::new(rules, date, time, now, max);
+    if let Some((_, last)) = search.days_to_search(usize::MAX) {
+        search.search_through(rules, last, duration_min, now, busy);
     }
-    found.truncate(max);
+    search.into_slots()
+}
 
-    let today = local_today(rules, now);
-    let last = last_bookable_date(rules, today);
-    let mut day = date.succ_opt().map(|next| next.max(today));
-    while let Some(current) = day {
-        if found.len() >= max || current > last {
-            break;
+/// The search behind [`nearest_free_slots`], run a few days at a time so a caller can
+/// read the calendar for just those days: on a calendar booked weeks ahead, reading every
+/// job up to the horizon for each suggestion cost more than the search itself.
+#[derive(Debug, Clone)]
+pub struct NearestSlots {
+    wanted: Option<NaiveTime>,
+    max: usize,
+    found: Vec<Slot>,
+    /// The first day not searched yet; `None` once the search is over.
+    next_day: Option<NaiveDate>,
+    last_day: NaiveDate,
+}
+
+impl NearestSlots {
+    pub fn new(
+        rules: &CalendarRules,
+        date: NaiveDate,
+        time: Option<NaiveTime>,
+        now: DateTime<Utc>,
+        max: usize,
+    ) -> Self {
+        let last_day = last_bookable_date(rules, local_today(rules, now));
+        Self {
+            wanted: time,
+            max,
+            found: Vec::new(),
+            next_day: (max > 0).then_some(date),
+            last_day,
         }
-        let room = max - found.len();
-        found.extend(
-            free_slots(rules, current, duration_min, now, busy)
-                .into_iter()
-                .take(room),
-        );
-        day = current.succ_opt();
     }
-    found
+
+    /// The next days to search, at most `days` of them (first, last), or `None` when
+    /// enough slots are found or the horizon is passed.
+    pub fn days_to_search(&self, days: usize) -> Option<(NaiveDate, NaiveDate)> {
+        let first = self.next_day.filter(|&day| day <= self.last_day)?;
+        let span = u64::try_from(days.saturating_sub(1)).unwrap_or(u64::MAX);
+        let last = first
+            .checked_add_days(Days::new(span))
+            .map_or(self.last_day, |day| day.min(self.last_day));
+        Some((first, last))
+    }
+
+    /// Searches the pending days up to `last`; `busy` must hold every job near them.
+    pub fn search_through(
+        &mut self,
+        rules: &CalendarRules,
+        last: NaiveDate,
+        duration_min: u32,
+        now: DateTime<Utc>,
+        busy: &[BusyJob],
+    ) {
+        let today = local_today(rules, now);
+        while let Some(day) = self.next_day.filter(|&day| day <= last.min(self.last_day)) {
+            let mut slots = free_slots(rules, day, duration_min, now, busy);
+            // Only the requested day orders by distance from the wished time.
+            if let Some(wanted) = self.wanted.take() {
+                slots.sort_by_key(|slot| ((slot.time - wanted).num_seconds().abs(), slot.time));
+            }
+            let room = self.max - self.found.len();
+            self.found.extend(slots.into_iter().take(room));
+            self.next_day = day
+                .succ_opt()
+                .map(|next| next.max(today))
+                .filter(|_| self.found.len() < self.max);
+        }
+    }
+
+    pub fn into_slots(self) -> Vec<Slot> {
+        self.found
+    }
 }
 
 pub fn local_today(rules: &CalendarRules, now: DateTime<Utc>) -> NaiveDate {
@@ -861,6 +916,44 @@ mod tests {
         let last_day = nearest_free_slots(&ny(), d(2026, 5, 8), None, 480, now, &[], 3);
         assert_eq!(last_day.len(), 1);
         assert!(nearest_free_slots(&ny(), d(2026, 3, 10), None, 60, now, &[], 0).is_empty());
+    }
+
+    #[test]
+    fn a_search_run_a_day_at_a_time_finds_what_one_pass_finds() {
+        let now = utc(MONDAY_MORNING);
+        // Tuesday is full; on Wednesday both crews work 09:00-13:00 (EDT).
+        let wednesday_morning = |crew| BusyJob {
+            crew,
+            start: utc("2026-03-11T13:00:00Z"),
+            end: utc("2026-03-11T17:00:00Z"),
+        };
+        let busy = [
+            busy_tue(1, (9, 0), (17, 0)),
+            busy_tue(2, (9, 0), (17, 0)),
+            wednesday_morning(1),
+            wednesday_morning(2),
+        ];
+        let whole = nearest_free_slots(&ny(), d(2026, 3, 10), Some(t(12, 0)), 120, now, &busy, 12);
+        let mut search = NearestSlots::new(&ny(), d(2026, 3, 10), Some(t(12, 0)), now, 12);
+        let mut reads = 0;
+        while let Some((first, last)) = search.days_to_search(1) {
+            assert_eq!(first, last);
+            let (from, to) = utc_window(first);
+            let near: Vec<BusyJob> = busy
+                .iter()
+                .filter(|job| job.end > from && job.start < to)
+                .copied()
+                .collect();
+            search.search_through(&ny(), last, 120, now, &near);
+            reads += 1;
+        }
+        assert_eq!(search.into_slots(), whole);
+        assert_eq!(whole.len(), 12);
+        assert!(whole.iter().all(|slot| slot.date != d(2026, 3, 10)));
+        // Tuesday was full, Wednesday had 13:30-15:00, Thursday filled the twelve.
+        assert_eq!(whole[0].date, d(2026, 3, 11));
+        assert_eq!(whole[0].time, t(13, 30));
+        assert_eq!(reads, 3);
     }
 
     #[test]

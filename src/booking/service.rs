@@ -411,18 +411,19 @@ impl BookingService {
     ) -> Result<Vec<Slot>, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
         let now = self.now();
-        let from = date.and_time(NaiveTime::MIN).and_utc() - Duration::days(1);
-        let to = now + Duration::days(i64::from(self.rules.horizon_days) + 2);
-        let busy = self.busy_between(&self.db.reader, from, to, None).await?;
-        Ok(calendar::nearest_free_slots(
-            &self.rules,
-            date.max(self.today()),
-            time,
-            duration,
-            now,
-            &busy,
-            max,
-        ))
+        let mut search =
+            calendar::NearestSlots::new(&self.rules, date.max(self.today()), time, now, max);
+        // Read the calendar one day first (the usual answer), then twice as many days per
+        // read, so a full week costs a handful of small reads, not one of the whole horizon.
+        let mut days = 1;
+        while let Some((first, last)) = search.days_to_search(days) {
+            let (from, _) = calendar::utc_window(first);
+            let (_, to) = calendar::utc_window(last);
+            let busy = self.busy_between(&self.db.reader, from, to, None).await?;
+            search.search_through(&self.rules, last, duration, now, &busy);
+            days *= 2;
+        }
+        Ok(search.into_slots())
     }
 
     /// Books a validated request. Everything from reading the calendar to inserting
