@@ -162,7 +162,9 @@ impl Database {
         begin_immediate(&self.writer).await
     }
 
-    /// A cheap liveness probe: a read and a write-lock acquisition.
+    /// A cheap liveness probe: one read on the reader pool. It never takes the write
+    /// lock, so a probe neither waits behind bookings nor holds them up; the write check
+    /// is `check_writable`, run by `cleanspace check`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -188,6 +190,51 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn foreign_keys_are_on_for_readers_and_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("f.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        for (name, pool) in [("reader", &db.reader), ("writer", &db.writer)] {
+            let enabled: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(enabled, 1, "{name}");
+        }
+        // Enforced, not only reported.
+        sqlx::query("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            .execute(&db.writer)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE child (parent_id INTEGER NOT NULL REFERENCES parent (id))")
+            .execute(&db.writer)
+            .await
+            .unwrap();
+        let orphan = sqlx::query("INSERT INTO child (parent_id) VALUES (42)")
+            .execute(&db.writer)
+            .await;
+        assert!(orphan.is_err(), "an orphan row is refused");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn ping_answers_while_a_write_transaction_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        let held = db.begin_write().await.unwrap();
+        let ping = tokio::time::timeout(Duration::from_secs(2), db.ping()).await;
+        assert!(matches!(ping, Ok(Ok(()))), "{ping:?}");
+        held.rollback().await.unwrap();
+        db.reader.close().await;
+        assert!(
+            db.ping().await.is_err(),
+            "a lost reader pool fails the probe"
+        );
+        db.close().await;
+    }
 
     #[tokio::test]
     async fn commits_never_checkpoint_and_the_background_checkpoint_copies_the_wal() {
