@@ -66,11 +66,12 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(static_files::service(&state.config.static_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(envelope_bare_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Outside the timeout, so its bare 408 is wrapped like every other error.
+        .layer(middleware::from_fn(envelope_bare_errors))
         .layer(CompressionLayer::new())
         .layer(cors_layer(&state.config.cors_origins))
         .layer(middleware::from_fn_with_state(

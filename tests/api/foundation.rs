@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{error_code, json, spawn_app, spawn_app_with, TestOptions};
+use crate::helpers::{
+    error_code, json, post_head, read_raw_response, spawn_app, spawn_app_with, spawn_binary,
+    start_raw_request, TestOptions, ADMIN_PASSWORD,
+};
 
 #[tokio::test]
 async fn health_reports_the_database_healthy() {
@@ -215,6 +218,85 @@ async fn a_burst_over_the_api_limit_gets_429_with_retry_after() {
     assert_eq!(app.get("/api/health").await.status(), 200);
 }
 
+/// Status codes of `count` API requests sent one after another with `x-forwarded-for`
+/// set to `forwarded(i)`.
+async fn forwarded_statuses(
+    app: &crate::helpers::TestApp,
+    count: usize,
+    forwarded: impl Fn(usize) -> String,
+) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..count {
+        let response = app
+            .client
+            .get(app.url("/api/does-not-exist"))
+            .header("x-forwarded-for", forwarded(i))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+// One request a second with a burst of two: a refill takes a whole second, far longer
+// than a few loopback requests, so the counts below do not depend on timing.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_burst() {
+    let options = TestOptions::default()
+        .var("TRUST_PROXY", "true")
+        .var("RATE_LIMIT_API_PER_SEC", "1");
+    let app = spawn_app_with(options).await;
+    // The proxy appends the client it saw last; earlier entries are the client's own.
+    let first = forwarded_statuses(&app, 3, |_| "198.51.100.7, 203.0.113.1".to_owned()).await;
+    assert_eq!(&first[..2], [404, 404], "{first:?}");
+    assert_eq!(first[2], 429, "the first client spent its burst: {first:?}");
+    let second = forwarded_statuses(&app, 3, |_| "198.51.100.7, 203.0.113.2".to_owned()).await;
+    assert_eq!(
+        &second[..2],
+        [404, 404],
+        "a second client has its own burst"
+    );
+    assert_eq!(second[2], 429, "{second:?}");
+}
+
+#[tokio::test]
+async fn without_trust_proxy_a_rotating_forwarded_for_still_hits_the_limit() {
+    let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_API_PER_SEC", "1")).await;
+    let statuses = forwarded_statuses(&app, 4, |i| format!("203.0.113.{}", i + 1)).await;
+    assert_eq!(&statuses[..2], [404, 404], "{statuses:?}");
+    assert_eq!(
+        &statuses[2..],
+        [429, 429],
+        "the socket address is the client: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_stalled_past_the_timeout_is_408_in_the_envelope() {
+    let app = spawn_app_with(TestOptions::default().var("REQUEST_TIMEOUT_SECS", "1")).await;
+    let started = std::time::Instant::now();
+    // The body is announced and never sent: the handler waits for it until the timeout.
+    let mut stream = start_raw_request(app.port, &post_head("/api/auth/login", 40)).await;
+    let response = read_raw_response(&mut stream, Duration::from_secs(10)).await;
+    let waited = started.elapsed();
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "answered after {waited:?}"
+    );
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["error"]["code"], "request_timeout", "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
 #[tokio::test]
 async fn the_general_limit_applies_to_static_files() {
     let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_GENERAL_PER_SEC", "2")).await;
@@ -394,6 +476,120 @@ async fn check_succeeds_on_a_good_setup_and_fails_with_the_reason() {
     let no_static = run(vec![("STATIC_DIR", "nowhere".to_owned())]);
     assert!(!no_static.status.success());
     assert!(String::from_utf8_lossy(&no_static.stderr).contains("STATIC_DIR"));
+}
+
+#[tokio::test]
+async fn check_names_database_url_when_the_database_cannot_be_created() {
+    let binary = env!("CARGO_BIN_EXE_cleanspace");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    // A regular file where a folder should be: nothing can be created under it, even as
+    // root (where permission bits would not stop us).
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    for url in [
+        format!("sqlite://{}/db.sqlite", file.display()),
+        format!("sqlite://{}/data/db.sqlite", file.display()),
+    ] {
+        let output = std::process::Command::new(binary)
+            .arg("check")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PORT", "0")
+            .env("ADMIN_PASSWORD", "pw")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{url}: check must fail");
+        assert!(stderr.contains("DATABASE_URL"), "{url}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("ok   database"),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn development_without_admin_password_prints_one_that_signs_in() {
+    let mut server = spawn_binary(&[]);
+    let prefix = "operator password for this run is ";
+    let printed = server
+        .seen
+        .iter()
+        .find_map(|line| line.split_once(prefix).map(|(_, p)| p.trim().to_owned()))
+        .expect("the password is printed before the server listens");
+    assert!(printed.len() >= 16, "{printed}");
+    let client = reqwest::Client::new();
+    let login = |password: String| {
+        client
+            .post(server.url("/api/auth/login"))
+            .json(&json!({ "password": password }))
+            .send()
+    };
+    let signed_in = login(printed.clone()).await.unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let token = json(signed_in).await["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let guarded = client
+        .get(server.url("/api/appointments"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guarded.status(), 200);
+    assert_eq!(
+        login(ADMIN_PASSWORD.to_owned()).await.unwrap().status(),
+        401,
+        "only the printed password works"
+    );
+
+    server.send_sigterm();
+    assert!(server.wait_for_exit(Duration::from_secs(20)).success());
+    let mentions = server
+        .seen
+        .iter()
+        .filter(|line| line.contains(&printed))
+        .count();
+    assert_eq!(mentions, 1, "printed once, never logged: {:?}", server.seen);
+}
+
+#[tokio::test]
+async fn a_json_request_log_line_names_id_method_route_status_and_latency() {
+    let mut server = spawn_binary(&[("ADMIN_PASSWORD", ADMIN_PASSWORD)]);
+    let response = reqwest::Client::new()
+        .get(server.url("/api/appointments/CS-ABCDEF?contact=555-201-3344"))
+        .header("x-request-id", "log-line-test-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let line = server
+        .wait_for_line(
+            |line| line.contains("log-line-test-1") && line.contains("request completed"),
+            Duration::from_secs(10),
+        )
+        .expect("one log line for the request");
+    let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(log["level"], "INFO", "{log}");
+    assert_eq!(log["status"], 404, "{log}");
+    assert!(
+        log["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{log}"
+    );
+    let span = &log["span"];
+    assert_eq!(span["request_id"], "log-line-test-1", "{log}");
+    assert_eq!(span["method"], "GET", "{log}");
+    assert_eq!(
+        span["route"], "/api/appointments/{reference}",
+        "the route template, not the path: {log}"
+    );
+    assert!(
+        !line.contains("CS-ABCDEF") && !line.contains("555-201-3344"),
+        "{line}"
+    );
 }
 
 #[tokio::test]

@@ -165,3 +165,166 @@ pub async fn error_code(response: reqwest::Response) -> String {
     );
     body["error"]["code"].as_str().expect("code").to_owned()
 }
+
+/// The built `cleanspace` binary serving on a loopback port with JSON logs; its stdout
+/// lines are collected by a thread. Dropping it kills the process if it still runs.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub address: String,
+    pub port: u16,
+    /// The working folder (database, static files), removed on drop.
+    _dir: TempDir,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Every stdout line received so far.
+    pub seen: Vec<String>,
+}
+
+/// How long the binary may take to start listening (a debug build under load).
+const BINARY_START_LIMIT: Duration = Duration::from_secs(30);
+
+/// Starts `cleanspace serve` in a temporary folder (with a `static` folder) with only
+/// `vars` plus port 0, loopback, and `LOG_FORMAT=json`, and waits until it listens.
+pub fn spawn_binary(vars: &[(&str, &str)]) -> ServerProcess {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("static")).expect("static dir");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cleanspace"));
+    command
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PORT", "0")
+        .env("HOST", "127.0.0.1")
+        .env("LOG_FORMAT", "json")
+        .env("LOG_LEVEL", "info")
+        .stdout(std::process::Stdio::piped());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut server = ServerProcess {
+        child,
+        address: String::new(),
+        port: 0,
+        _dir: dir,
+        lines,
+        seen: Vec::new(),
+    };
+    let listening = server
+        .wait_for_line(
+            |line| line.contains("cleanspace listening"),
+            BINARY_START_LIMIT,
+        )
+        .expect("the binary logs its address");
+    let log: Value = serde_json::from_str(&listening).expect("a JSON log line");
+    let address = log["address"].as_str().expect("address field");
+    server.port = address
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .expect("a port");
+    server.address = format!("http://{address}");
+    server
+}
+
+impl ServerProcess {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// The first new stdout line matching `wanted`, waiting up to `limit`.
+    pub fn wait_for_line(
+        &mut self,
+        wanted: impl Fn(&str) -> bool,
+        limit: Duration,
+    ) -> Option<String> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self.lines.recv_timeout(left).ok()?;
+            self.seen.push(line.clone());
+            if wanted(&line) {
+                return Some(line);
+            }
+        }
+    }
+
+    /// Sends SIGTERM with the `kill` command.
+    pub fn send_sigterm(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the process to exit, then reads the rest of its stdout.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the process did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        status
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Sends `head` on a fresh loopback connection and leaves the request body unsent, so
+/// the request stays in flight until the caller writes the rest.
+pub async fn start_raw_request(port: u16, head: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connects");
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    stream.flush().await.expect("flushed");
+    stream
+}
+
+/// Reads a raw HTTP/1.1 response to the end (send `Connection: close`) within `limit`.
+pub async fn read_raw_response(stream: &mut tokio::net::TcpStream, limit: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut response = String::new();
+    tokio::time::timeout(limit, stream.read_to_string(&mut response))
+        .await
+        .expect("the response arrives in time")
+        .expect("the response is readable");
+    response
+}
+
+/// The head of a `POST` with a JSON body of `length` bytes and `Connection: close`.
+pub fn post_head(path: &str, length: usize) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+}

@@ -1,11 +1,14 @@
-//! Graceful shutdown lets an in-flight request finish.
+//! Graceful shutdown lets an in-flight request finish, in process and in the real binary
+//! on SIGTERM.
 
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{spawn_app, ADMIN_PASSWORD};
+use crate::helpers::{
+    post_head, read_raw_response, spawn_app, spawn_binary, start_raw_request, ADMIN_PASSWORD,
+};
 
 #[tokio::test]
 async fn an_in_flight_request_completes_during_shutdown() {
@@ -40,4 +43,36 @@ async fn an_in_flight_request_completes_during_shutdown() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("token"));
     app.stop().await;
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_in_flight_request_finish_and_exits_zero() {
+    let mut server = spawn_binary(&[("ADMIN_PASSWORD", ADMIN_PASSWORD)]);
+    let body = format!("{{\"password\": \"{ADMIN_PASSWORD}\"}}");
+    let mut stream =
+        start_raw_request(server.port, &post_head("/api/auth/login", body.len())).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    server.send_sigterm();
+    server
+        .wait_for_line(
+            |line| line.contains("SIGTERM received"),
+            Duration::from_secs(10),
+        )
+        .expect("the signal is handled");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let response = read_raw_response(&mut stream, Duration::from_secs(10)).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("token"), "{response}");
+
+    let status = server.wait_for_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(
+        server
+            .seen
+            .iter()
+            .any(|line| line.contains("shutting down: closing the database")),
+        "the database is closed after the drain"
+    );
 }
