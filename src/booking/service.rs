@@ -566,14 +566,10 @@ impl BookingService {
         contact: &str,
     ) -> Result<Appointment, BookingError> {
         let reference = Reference::parse(reference).map_err(|_| BookingError::NotFound)?;
-        let appointment =
+        let found =
             repo::find_appointment(&self.db.reader, reference.as_str(), self.timezone_name())
-                .await?
-                .ok_or(BookingError::NotFound)?;
-        if !appointment.matches_contact(contact) {
-            return Err(BookingError::NotFound);
-        }
-        Ok(appointment)
+                .await?;
+        owned_by(found, contact)
     }
 
     /// Operator view of one booking.
@@ -585,7 +581,8 @@ impl BookingService {
     }
 
     /// Moves a customer's booking, validated like a new one, atomically: on any refusal
-    /// the old booking is untouched. The quoted price is kept.
+    /// the old booking is untouched. The booking is read inside the write transaction,
+    /// so a cancel committed meanwhile is seen, never moved past. The quoted price is kept.
     pub async fn reschedule(
         &self,
         reference: &str,
@@ -593,14 +590,9 @@ impl BookingService {
         date: NaiveDate,
         time: NaiveTime,
     ) -> Result<Appointment, BookingError> {
-        let current = self.find_for_customer(reference, contact).await?;
-        if !current.status.is_active() {
-            return Err(BookingError::InvalidTransition {
-                from: current.status,
-                to: current.status,
-            });
-        }
         if self.dry_run {
+            let current = self.find_for_customer(reference, contact).await?;
+            ensure_movable(&current)?;
             let slot = self
                 .check_slot(date, time, current.service_type, current.square_feet)
                 .await?;
@@ -613,7 +605,12 @@ impl BookingService {
                 ..current
             });
         }
+        let reference = Reference::parse(reference).map_err(|_| BookingError::NotFound)?;
         let mut tx = self.db.begin_write().await?;
+        let found =
+            repo::find_appointment(&mut *tx, reference.as_str(), self.timezone_name()).await?;
+        let current = owned_by(found, contact)?;
+        ensure_movable(&current)?;
         let (from, to) = calendar::utc_window(date);
         let busy = self
             .busy_between(&mut *tx, from, to, Some(&current.reference))
@@ -736,6 +733,25 @@ impl BookingService {
                 .await?,
         )
     }
+}
+
+/// The booking found, if `contact` is its phone or email; otherwise not found, exactly
+/// as for an unknown reference.
+fn owned_by(found: Option<Appointment>, contact: &str) -> Result<Appointment, BookingError> {
+    found
+        .filter(|appointment| appointment.matches_contact(contact))
+        .ok_or(BookingError::NotFound)
+}
+
+/// Only active bookings can move.
+fn ensure_movable(appointment: &Appointment) -> Result<(), BookingError> {
+    if appointment.status.is_active() {
+        return Ok(());
+    }
+    Err(BookingError::InvalidTransition {
+        from: appointment.status,
+        to: appointment.status,
+    })
 }
 
 fn hash_request(request: &BookingRequest) -> String {
