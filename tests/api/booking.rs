@@ -8,6 +8,9 @@ use futures_util::future::join_all;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
+use cleanspace::booking::calendar::{self, BusyJob, SlotError};
+use cleanspace::booking::pricing::{self, ServiceCode};
+
 use crate::helpers::{error_code, json, spawn_app_with, TestApp, TestOptions};
 
 /// 2026-12-01 09:00 in New York, a Tuesday.
@@ -43,30 +46,44 @@ async fn appointment_count(app: &TestApp) -> i64 {
     count
 }
 
-/// Every pair of active jobs of one crew is at least 30 minutes apart.
-async fn assert_no_overlaps(app: &TestApp) {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+/// The active jobs as the calendar sees them.
+async fn active_jobs(app: &TestApp) -> Vec<BusyJob> {
+    let rows: Vec<(u32, String, String)> = sqlx::query_as(
         "SELECT crew, start_at, end_at FROM appointments WHERE status IN ('scheduled','confirmed')",
     )
     .fetch_all(&app.state.db.reader)
     .await
     .unwrap();
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-    for (i, a) in rows.iter().enumerate() {
-        for b in rows.iter().skip(i + 1) {
-            if a.0 != b.0 {
-                continue;
+    rows.iter()
+        .map(|(crew, start, end)| BusyJob {
+            crew: *crew,
+            start: parse(start),
+            end: parse(end),
+        })
+        .collect()
+}
+
+/// Pairs of active jobs of one crew less than 30 minutes apart (an independent check:
+/// plain interval arithmetic, not the calendar's code).
+async fn overlapping_pairs(app: &TestApp) -> Vec<(BusyJob, BusyJob)> {
+    let jobs = active_jobs(app).await;
+    let buffer = Duration::minutes(30);
+    let mut pairs = Vec::new();
+    for (i, a) in jobs.iter().enumerate() {
+        for b in jobs.iter().skip(i + 1) {
+            if a.crew == b.crew && a.start < b.end + buffer && b.start < a.end + buffer {
+                pairs.push((*a, *b));
             }
-            let (a_start, a_end, b_start, b_end) =
-                (parse(&a.1), parse(&a.2), parse(&b.1), parse(&b.2));
-            let buffer = Duration::minutes(30);
-            assert!(
-                !(a_start < b_end + buffer && b_start < a_end + buffer),
-                "crew {} double-booked: {a:?} and {b:?}",
-                a.0
-            );
         }
     }
+    pairs
+}
+
+/// Every pair of active jobs of one crew is at least 30 minutes apart.
+async fn assert_no_overlaps(app: &TestApp) {
+    let pairs = overlapping_pairs(app).await;
+    assert!(pairs.is_empty(), "crews double-booked: {pairs:?}");
 }
 
 #[tokio::test]
@@ -301,8 +318,22 @@ async fn two_hundred_concurrent_bookings_of_one_slot_with_two_crews_make_exactly
     }
 }
 
+/// Whether the calendar refuses `body`'s slot as taken against `jobs`, with the app's
+/// rules and clock.
+fn is_taken_against(app: &TestApp, body: &Value, jobs: &[BusyJob]) -> bool {
+    let service: ServiceCode = body["serviceType"].as_str().unwrap().parse().unwrap();
+    let size = u32::try_from(body["squareFeet"].as_u64().unwrap()).unwrap();
+    let duration = pricing::job_minutes(service, Some(size)).unwrap();
+    let date = body["date"].as_str().unwrap().parse().unwrap();
+    let time = chrono::NaiveTime::parse_from_str(body["time"].as_str().unwrap(), "%H:%M").unwrap();
+    let rules = app.state.booking.rules();
+    let now = app.state.clock.now();
+    calendar::check_slot(rules, date, time, duration, now, jobs) == Err(SlotError::Taken)
+}
+
 #[tokio::test]
 async fn concurrent_bookings_with_mixed_overlapping_durations_never_overlap() {
+    const REQUESTS: usize = 200;
     let services = [
         ("standard", 900),
         ("deep", 2000),
@@ -316,7 +347,7 @@ async fn concurrent_bookings_with_mixed_overlapping_durations_never_overlap() {
     for seed in [1_u64, 7, 42, 2026] {
         let app = booking_app(2).await;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let bodies: Vec<Value> = (0..120)
+        let bodies: Vec<Value> = (0..REQUESTS)
             .map(|_| {
                 let (service, size) = services[rng.random_range(0..services.len())];
                 let mut body = booking("2026-12-03", times[rng.random_range(0..times.len())]);
@@ -327,18 +358,44 @@ async fn concurrent_bookings_with_mixed_overlapping_durations_never_overlap() {
             .collect();
         let responses =
             join_all(bodies.iter().map(|b| app.post_json("/api/appointments", b))).await;
-        let created = responses.iter().filter(|r| r.status() == 201).count();
-        assert!(responses
-            .iter()
-            .all(|r| r.status() == 201 || r.status() == 409));
-        assert!(created >= 2, "seed {seed}: some bookings succeed");
+        let mut booked = 0;
+        let mut refused = Vec::new();
+        for (body, response) in bodies.iter().zip(responses) {
+            match response.status().as_u16() {
+                201 => booked += 1,
+                409 => {
+                    assert_eq!(
+                        error_code(response).await,
+                        "slot_unavailable",
+                        "seed {seed}"
+                    );
+                    refused.push(body);
+                }
+                other => panic!("seed {seed}: unexpected {other} for {body}"),
+            }
+        }
+        assert!(booked >= 2, "seed {seed}: some bookings succeed");
         assert_eq!(
             appointment_count(&app).await as usize,
-            created,
+            booked,
             "seed {seed}"
         );
-        assert_no_overlaps(&app).await;
-        println!("seed {seed}: {created} booked of 120, no overlaps");
+        // Jobs are only ever added, so a refusal that was right when it was made is
+        // still right against the final calendar: each one must really be taken.
+        let jobs = active_jobs(&app).await;
+        for body in &refused {
+            assert!(
+                is_taken_against(&app, body, &jobs),
+                "seed {seed}: refused a bookable slot {body}"
+            );
+        }
+        let overlaps = overlapping_pairs(&app).await;
+        println!(
+            "seed {seed}: {REQUESTS} requests, {booked} booked, {} refused, {} overlaps",
+            refused.len(),
+            overlaps.len()
+        );
+        assert!(overlaps.is_empty(), "seed {seed}: {overlaps:?}");
     }
 }
 
@@ -376,6 +433,45 @@ async fn fifty_concurrent_uses_of_one_idempotency_key_make_one_booking() {
     assert_eq!(reused.status(), 422);
     assert_eq!(json(reused).await["error"]["field"], "Idempotency-Key");
     assert_eq!(appointment_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_key_whose_first_outcome_was_409_replays_409_after_the_slot_frees() {
+    let app = booking_app(1).await;
+    let taken = book(&app, "2026-12-03", "10:00").await;
+    let body = booking("2026-12-03", "10:00");
+    let send = |key: &'static str| {
+        app.client
+            .post(app.url("/api/appointments"))
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+    };
+    let refused = send("retry-9").await.unwrap();
+    assert_eq!(refused.status(), 409);
+    assert_eq!(error_code(refused).await, "slot_unavailable");
+    let cancelled = app
+        .post_json(
+            &format!("/api/appointments/{taken}/cancel"),
+            &json!({ "contact": "555-201-3344", "reason": "plans changed" }),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+
+    let replayed = send("retry-9").await.unwrap();
+    assert_eq!(
+        replayed.status(),
+        409,
+        "the first outcome, not a new attempt"
+    );
+    assert_eq!(error_code(replayed).await, "slot_unavailable");
+    assert_eq!(
+        appointment_count(&app).await,
+        1,
+        "no booking made by the replay"
+    );
+    // The slot really is free: a new key books it.
+    assert_eq!(send("retry-10").await.unwrap().status(), 201);
 }
 
 async fn book(app: &TestApp, date: &str, time: &str) -> String {
@@ -422,6 +518,130 @@ async fn rescheduling_onto_a_taken_slot_is_409_and_leaves_the_booking_untouched(
     assert_eq!(moved["data"]["date"], "2026-12-04");
     assert_eq!(moved["data"]["time"], "14:00");
     assert_no_overlaps(&app).await;
+}
+
+#[tokio::test]
+async fn a_reschedule_is_validated_like_a_new_booking_and_a_wrong_contact_is_404() {
+    let app = booking_app(2).await;
+    let mine = book(&app, "2026-12-03", "09:00").await;
+    let path = format!("/api/appointments/{mine}/reschedule");
+    for (date, time, field) in [
+        ("2026-12-06", "10:00", "date"), // Sunday
+        ("2026-12-04", "10:15", "time"), // off grid
+        ("2026-12-04", "16:00", "time"), // ends after closing
+        ("2027-03-01", "10:00", "date"), // beyond 60 days
+        ("04/12/2026", "10:00", "date"), // not YYYY-MM-DD
+        ("2026-12-04", "10am", "time"),  // not HH:MM
+    ] {
+        let response = app
+            .post_json(
+                &path,
+                &json!({ "contact": "555-201-3344", "date": date, "time": time }),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{date} {time}");
+        let body = json(response).await;
+        assert_eq!(body["error"]["code"], "validation_failed", "{date} {time}");
+        assert_eq!(body["error"]["field"], field, "{date} {time}");
+    }
+    let wrong = app
+        .post_json(
+            &path,
+            &json!({ "contact": "555-000-0000", "date": "2026-12-04", "time": "10:00" }),
+        )
+        .await;
+    assert_eq!(wrong.status(), 404);
+    let unknown = app
+        .post_json(
+            "/api/appointments/CS-ZZZZZZ/reschedule",
+            &json!({ "contact": "555-201-3344", "date": "2026-12-04", "time": "10:00" }),
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(json(wrong).await, json(unknown).await, "indistinguishable");
+    let unchanged = json(
+        app.get(&format!("/api/appointments/{mine}?contact=555-201-3344"))
+            .await,
+    )
+    .await;
+    assert_eq!(unchanged["data"]["date"], "2026-12-03");
+    assert_eq!(unchanged["data"]["time"], "09:00");
+}
+
+#[tokio::test]
+async fn a_cancel_committed_while_a_reschedule_waits_for_the_write_lock_is_seen() {
+    let app = booking_app(2).await;
+    let mine = book(&app, "2026-12-03", "09:00").await;
+    // Hold the write lock, so the reschedule waits for it with whatever it read before.
+    let mut held = app.state.db.begin_write().await.unwrap();
+    let reschedule = tokio::spawn(
+        app.client
+            .post(app.url(&format!("/api/appointments/{mine}/reschedule")))
+            .json(&json!({ "contact": "555-201-3344", "date": "2026-12-04", "time": "10:00" }))
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A cancel (by another request, say) commits first.
+    sqlx::query(
+        "UPDATE appointments SET status = 'cancelled', cancel_reason = 'by phone' WHERE reference = ?",
+    )
+    .bind(&mine)
+    .execute(&mut *held)
+    .await
+    .unwrap();
+    held.commit().await.unwrap();
+
+    let response = reschedule.await.unwrap().unwrap();
+    assert_eq!(response.status(), 409);
+    assert_eq!(error_code(response).await, "invalid_transition");
+    let (status, date, time): (String, String, String) = sqlx::query_as(
+        "SELECT status, local_date, local_time FROM appointments WHERE reference = ?",
+    )
+    .bind(&mine)
+    .fetch_one(&app.state.db.reader)
+    .await
+    .unwrap();
+    assert_eq!(
+        (status.as_str(), date.as_str(), time.as_str()),
+        ("cancelled", "2026-12-03", "09:00"),
+        "the cancelled booking was not moved"
+    );
+}
+
+#[tokio::test]
+async fn the_operator_list_filters_by_service_type() {
+    let app = booking_app(2).await;
+    let token = app.operator_token().await;
+    for (service, size, date) in [
+        ("standard", 900, "2026-12-02"),
+        ("deep", 2000, "2026-12-03"),
+        ("standard", 900, "2026-12-04"),
+    ] {
+        let mut body = booking(date, "09:00");
+        body["serviceType"] = json!(service);
+        body["squareFeet"] = json!(size);
+        let response = app.post_json("/api/appointments", &body).await;
+        assert_eq!(response.status(), 201, "{service} {date}");
+    }
+    let list = |query: &'static str| {
+        app.client
+            .get(app.url(&format!("/api/appointments{query}")))
+            .bearer_auth(&token)
+            .send()
+    };
+    let deep = json(list("?serviceType=deep").await.unwrap()).await;
+    assert_eq!(deep["data"]["total"], 1);
+    assert_eq!(deep["data"]["items"][0]["serviceType"], "deep");
+    assert_eq!(deep["data"]["items"][0]["date"], "2026-12-03");
+    let standard = json(list("?serviceType=standard").await.unwrap()).await;
+    assert_eq!(standard["data"]["total"], 2);
+    let items = standard["data"]["items"].as_array().unwrap();
+    assert!(items.iter().all(|item| item["serviceType"] == "standard"));
+    let none = json(list("?serviceType=carpet").await.unwrap()).await;
+    assert_eq!(none["data"]["total"], 0);
+    let unknown = list("?serviceType=gardening").await.unwrap();
+    assert_eq!(unknown.status(), 422);
+    assert_eq!(json(unknown).await["error"]["field"], "serviceType");
 }
 
 #[tokio::test]
