@@ -5,12 +5,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
-use crate::chat::eval::{self, REFERENCE_CLOCK};
+use crate::chat::eval;
 use crate::chat::repository::{insert_evaluations, EvaluationRow};
-use crate::clock::Clock;
-use crate::config::{Config, Secret};
+use crate::config::Config;
 use crate::storage::Database;
 
 /// Where `cleanspace eval` finds its dialogues by default (the shared folder beside the checkout).
@@ -196,73 +195,35 @@ pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cleanspace eval`: runs the dialogues on a fresh temporary database with the
-/// reference clock and enough crews, prints the report, stores one row per dialogue in
-/// the configured database. Returns whether every dialogue succeeded.
+/// `cleanspace eval`: runs the dialogues (see [`eval::run`]), prints the report and the
+/// tier mix with the cost per booking, stores one row per dialogue in the configured
+/// database. Returns whether every dialogue succeeded.
 pub async fn eval(config: &Config, dialogues: &Path, variant: &str) -> anyhow::Result<bool> {
     let dialogues = eval::load_dialogues(dialogues).map_err(anyhow::Error::msg)?;
-    let clock_at: DateTime<Utc> = DateTime::parse_from_rfc3339(REFERENCE_CLOCK)
-        .context("reference clock")?
-        .with_timezone(&Utc);
-    let scratch = std::env::temp_dir().join(format!("cleanspace-eval-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&scratch).context("temporary folder")?;
-    let mut eval_config = config.clone();
-    eval_config.database_url = format!("sqlite://{}/eval.db", scratch.display());
-    eval_config.crews = 20;
-    eval_config.admin_password = Some(Secret::new(format!("{:x}", rand::random::<u128>())));
-    let state = crate::startup::build_state(eval_config, Clock::Fixed(clock_at)).await?;
-    let mut results = Vec::new();
-    for dialogue in &dialogues {
-        results.push(eval::run_dialogue(&state.chat, dialogue, variant).await);
-    }
-    let mix: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT COALESCE(tier, 'local'), COUNT(*), COALESCE(SUM(cost_micros), 0)
-         FROM messages WHERE role = 'assistant' GROUP BY 1 ORDER BY 1",
-    )
-    .fetch_all(&state.db.reader)
-    .await?;
-    state.db.close().await;
-    let _ = std::fs::remove_dir_all(&scratch);
-    println!("{}", eval::report(variant, &results));
-    let turns: i64 = mix.iter().map(|(_, n, _)| n).sum();
-    let cost: i64 = mix.iter().map(|(_, _, c)| c).sum();
-    let bookings = results.iter().filter(|r| r.success).count();
-    let shares: Vec<String> = mix
-        .iter()
-        .map(|(tier, n, c)| {
-            format!(
-                "{tier} {n} ({:.0} %, ${:.6})",
-                100.0 * *n as f64 / turns.max(1) as f64,
-                *c as f64 / 1e6
-            )
-        })
-        .collect();
-    println!(
-        "tier mix over {turns} turns: {}; total cost ${:.6}; cost per booking ${:.6}",
-        shares.join(", "),
-        cost as f64 / 1e6,
-        cost as f64 / 1e6 / bookings.max(1) as f64
-    );
+    let run = eval::run(config, &dialogues, variant).await?;
+    println!("{}", eval::report(variant, &run.results));
+    println!("{}", run.cost.summary());
 
     let db = Database::connect(&config.database_url, 1)
         .await
         .context("cannot open the database (DATABASE_URL)")?;
     db.migrate().await.context("cannot apply migrations")?;
     let run_id = format!("eval_{:x}", rand::random::<u64>());
-    let rows: Vec<EvaluationRow> = results
+    let rows: Vec<EvaluationRow> = run
+        .results
         .iter()
         .map(|r| EvaluationRow {
             dialogue_id: &r.id,
             success: r.success,
             turns: r.turns as i64,
-            cost_micros: 0,
+            cost_micros: r.cost_micros,
             failure: r.failure.as_deref(),
         })
         .collect();
     insert_evaluations(&db, &run_id, variant, &rows, Utc::now()).await?;
     db.close().await;
     println!("stored {} rows as run {run_id}", rows.len());
-    Ok(results.iter().all(|r| r.success))
+    Ok(run.all_passed())
 }
 
 /// `cleanspace safety-eval PATH`: prints the scanner's recall, false positives,

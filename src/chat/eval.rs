@@ -6,10 +6,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use anyhow::Context;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::repository::{self as repo, TierUsage};
 use super::service::{ChatService, TurnResponse};
+use crate::clock::Clock;
+use crate::config::{Config, Secret};
 
 /// Turns after which a dialogue counts as failed.
 pub const MAX_TURNS: usize = 14;
@@ -39,8 +44,75 @@ pub struct DialogueResult {
     pub id: String,
     pub success: bool,
     pub turns: usize,
+    /// The agent booked something, right or wrong.
+    pub booked: bool,
+    /// What the conversation's model turns cost, from its row.
+    pub cost_micros: i64,
     pub failure: Option<String>,
     pub transcript: Vec<(String, String)>,
+}
+
+/// What a run's turns cost: the tier mix and the bookings it paid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCost {
+    pub tiers: Vec<TierUsage>,
+    pub bookings: usize,
+}
+
+impl RunCost {
+    /// Assistant turns over all tiers.
+    pub fn turns(&self) -> i64 {
+        self.tiers.iter().map(|t| t.turns).sum()
+    }
+
+    /// Total cost over all tiers.
+    pub fn cost_micros(&self) -> i64 {
+        self.tiers.iter().map(|t| t.cost_micros).sum()
+    }
+
+    /// Total cost over the bookings made (the whole cost when none was made).
+    pub fn cost_per_booking_micros(&self) -> f64 {
+        self.cost_micros() as f64 / self.bookings.max(1) as f64
+    }
+
+    /// The printed line: each tier's turns, share and cost, the total and per booking.
+    pub fn summary(&self) -> String {
+        let turns = self.turns();
+        let shares: Vec<String> = self
+            .tiers
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {} ({:.0} %, ${:.6})",
+                    t.tier,
+                    t.turns,
+                    100.0 * t.turns as f64 / turns.max(1) as f64,
+                    t.cost_micros as f64 / 1e6
+                )
+            })
+            .collect();
+        format!(
+            "tier mix over {turns} turns: {}; total cost ${:.6}; {} bookings; cost per booking ${:.6}",
+            shares.join(", "),
+            self.cost_micros() as f64 / 1e6,
+            self.bookings,
+            self.cost_per_booking_micros() / 1e6
+        )
+    }
+}
+
+/// A whole run: each dialogue's outcome and what its turns cost.
+#[derive(Debug, Clone)]
+pub struct EvalRun {
+    pub results: Vec<DialogueResult>,
+    pub cost: RunCost,
+}
+
+impl EvalRun {
+    /// True when every dialogue booked what its customer wanted.
+    pub fn all_passed(&self) -> bool {
+        self.results.iter().all(|r| r.success)
+    }
 }
 
 /// Reads a dialogues file (one JSON object a line).
@@ -145,6 +217,8 @@ pub async fn run_dialogue(
         id: dialogue.id.clone(),
         success: false,
         turns: 0,
+        booked: false,
+        cost_micros: 0,
         failure: None,
         transcript: Vec::new(),
     };
@@ -175,6 +249,7 @@ pub async fn run_dialogue(
             reply.message.clone(),
         ));
         if reply.action.as_str() == "booked" {
+            result.booked = true;
             let appointment = reply.appointment.clone().unwrap_or(Value::Null);
             match check_expectations(&dialogue.expect, &appointment) {
                 Ok(()) => result.success = true,
@@ -193,8 +268,46 @@ pub async fn run_dialogue(
     if !result.success && result.failure.is_none() {
         result.failure = Some(format!("no booking after {MAX_TURNS} turns"));
     }
+    match repo::find_conversation(&chat.db, &started.conversation_id).await {
+        Ok(Some(row)) => result.cost_micros = row.cost_micros,
+        Ok(None) => result.failure = Some("its conversation row is missing".to_owned()),
+        Err(e) => result.failure = Some(format!("could not read its cost: {e}")),
+    }
+    result.success = result.success && result.failure.is_none();
     result.transcript = transcript;
     result
+}
+
+/// Runs the dialogues on a fresh temporary database with the reference clock and enough
+/// crews. Everything else comes from `config`: with a provider key, models answer the
+/// turns the router sends them and the run costs what they report.
+pub async fn run(
+    config: &Config,
+    dialogues: &[Dialogue],
+    variant: &str,
+) -> anyhow::Result<EvalRun> {
+    let clock_at: DateTime<Utc> = DateTime::parse_from_rfc3339(REFERENCE_CLOCK)
+        .context("reference clock")?
+        .with_timezone(&Utc);
+    let scratch = std::env::temp_dir().join(format!("cleanspace-eval-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&scratch).context("temporary folder")?;
+    let mut eval_config = config.clone();
+    eval_config.database_url = format!("sqlite://{}/eval.db", scratch.display());
+    eval_config.crews = 20;
+    eval_config.admin_password = Some(Secret::new(format!("{:x}", rand::random::<u128>())));
+    let state = crate::startup::build_state(eval_config, Clock::Fixed(clock_at)).await?;
+    let mut results = Vec::new();
+    for dialogue in dialogues {
+        results.push(run_dialogue(&state.chat, dialogue, variant).await);
+    }
+    let tiers = repo::tier_mix(&state.db).await;
+    state.db.close().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let cost = RunCost {
+        tiers: tiers?,
+        bookings: results.iter().filter(|r| r.booked).count(),
+    };
+    Ok(EvalRun { results, cost })
 }
 
 /// A printable report of a run.
@@ -223,4 +336,42 @@ pub fn report(variant: &str, results: &[DialogueResult]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier(name: &str, turns: i64, cost_micros: i64) -> TierUsage {
+        TierUsage {
+            tier: name.to_owned(),
+            turns,
+            cost_micros,
+        }
+    }
+
+    #[test]
+    fn the_cost_line_shows_each_tier_the_total_and_the_cost_per_booking() {
+        let cost = RunCost {
+            tiers: vec![tier("fast", 2, 132), tier("local", 8, 0)],
+            bookings: 2,
+        };
+        assert_eq!((cost.turns(), cost.cost_micros()), (10, 132));
+        assert_eq!(cost.cost_per_booking_micros(), 66.0);
+        assert_eq!(
+            cost.summary(),
+            "tier mix over 10 turns: fast 2 (20 %, $0.000132), local 8 (80 %, $0.000000); \
+             total cost $0.000132; 2 bookings; cost per booking $0.000066"
+        );
+    }
+
+    #[test]
+    fn a_run_without_bookings_charges_its_whole_cost_to_none() {
+        let cost = RunCost {
+            tiers: vec![tier("balanced", 1, 748)],
+            bookings: 0,
+        };
+        assert_eq!(cost.cost_per_booking_micros(), 748.0);
+        assert!(cost.summary().contains("0 bookings"), "{}", cost.summary());
+    }
 }

@@ -319,6 +319,24 @@ pub async fn insert_evaluations(
     tx.commit().await
 }
 
+/// Assistant turns and their cost for one tier.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TierUsage {
+    pub tier: String,
+    pub turns: i64,
+    pub cost_micros: i64,
+}
+
+/// The tier mix of every assistant turn in the database, by tier name.
+pub async fn tier_mix(db: &Database) -> Result<Vec<TierUsage>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COALESCE(tier, 'local') AS tier, COUNT(*) AS turns, COALESCE(SUM(cost_micros), 0) AS cost_micros
+         FROM messages WHERE role = 'assistant' GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&db.reader)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -218,7 +218,7 @@ impl ChatService {
                 variant: row.variant,
                 voice,
                 // Personal details were never persisted; the agent asks again if needed.
-                agent: AgentState::default(),
+                agent: sessions::restored_agent(&row.job),
                 risk: SessionRisk::new(),
                 ended: false,
                 history: Vec::new(),

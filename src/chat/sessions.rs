@@ -1,15 +1,19 @@
 //! The bounded in-memory store of live chat sessions. A session idles out after 30
 //! minutes; memory is capped. A session missing from memory (a restart, an eviction)
-//! is restored from its conversation row if it was active within the idle window.
+//! is restored from its conversation row if it was active within the idle window, with
+//! the job it was filling in; personal details were never stored and are asked again.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use moka::sync::Cache;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 use super::agent::AgentState;
+use super::draft::Draft;
 use super::replies::Voice;
 use crate::safety::SessionRisk;
 
@@ -88,6 +92,27 @@ impl SessionStore {
     }
 }
 
+/// The agent's memory rebuilt from the job stored on the conversation (`Draft::job_view`):
+/// service, size, frequency and date. Anything unreadable is simply asked again.
+pub fn restored_agent(job: &str) -> AgentState {
+    let job: Value = serde_json::from_str(job).unwrap_or_default();
+    let text = |key: &str| job.get(key).and_then(Value::as_str);
+    let draft = Draft {
+        service: text("serviceType").and_then(|s| s.parse().ok()),
+        square_feet: job
+            .get("squareFeet")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok()),
+        frequency: text("frequency").and_then(|s| s.parse().ok()),
+        date: text("date").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+        ..Draft::default()
+    };
+    AgentState {
+        draft,
+        ..AgentState::default()
+    }
+}
+
 /// A new random session id: 128 bits, hex.
 pub fn new_session_id() -> String {
     random_hex::<16>()
@@ -127,5 +152,33 @@ mod tests {
         assert!(is_well_formed(&a));
         assert_ne!(a, new_session_id());
         assert_ne!(session_hash(&a), a);
+    }
+
+    #[test]
+    fn a_restored_session_keeps_the_job_and_none_of_the_personal_details() {
+        use crate::booking::pricing::{Frequency, ServiceCode};
+
+        let draft = Draft {
+            service: Some(ServiceCode::Deep),
+            square_feet: Some(1800),
+            frequency: Some(Frequency::Weekly),
+            date: NaiveDate::from_ymd_opt(2026, 12, 8),
+            name: Some("Ana Ruiz".to_owned()),
+            phone: Some("+15552013344".to_owned()),
+            address: Some("12 Oak Street".to_owned()),
+            ..Draft::default()
+        };
+        let restored = restored_agent(&draft.job_view().to_string()).draft;
+        assert_eq!(
+            restored,
+            Draft {
+                name: None,
+                phone: None,
+                address: None,
+                ..draft
+            }
+        );
+        assert!(restored_agent("{}").draft.is_empty());
+        assert!(restored_agent("not json").draft.is_empty());
     }
 }

@@ -1,9 +1,13 @@
 //! The chat agent over HTTP: sessions, a full booking with the built-in engine, safety
 //! on every message, redacted storage, restarts, reschedule and cancel.
 
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use cleanspace::booking::pricing::Urgency;
 use serde_json::{json, Value};
 
-use crate::booking::{booking_app, CLOCK};
+use crate::booking::{booking, booking_app, CLOCK};
 use crate::helpers::{error_code, json, spawn_app_with, TestApp, TestOptions};
 
 async fn start(app: &TestApp, variant: Option<&str>) -> Value {
@@ -121,6 +125,100 @@ async fn a_closed_day_or_taken_time_gets_the_nearest_free_slots() {
     assert!(slots[0]["label"].is_string());
     let picked = say(&app, &session, "the first one").await;
     assert_eq!(picked["extractedData"]["time"], slots[0]["time"]);
+}
+
+#[tokio::test]
+async fn a_time_booked_over_rest_is_never_offered_and_free_slots_are_proposed() {
+    let app = booking_app(1).await;
+    let taken = app
+        .post_json("/api/appointments", &booking("2026-12-03", "10:00"))
+        .await;
+    assert_eq!(taken.status(), 201);
+    let session = start(&app, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = say(
+        &app,
+        &session,
+        "standard cleaning 900 sq ft on December 3 at 10am",
+    )
+    .await;
+    assert_eq!(reply["action"], "propose_slots", "{reply}");
+    assert_eq!(reply["missingFields"][0], "time", "{reply}");
+    assert_ne!(reply["extractedData"]["time"], "10:00", "{reply}");
+    let free = json(
+        app.get("/api/availability?date=2026-12-03&serviceType=standard&squareFeet=900")
+            .await,
+    )
+    .await;
+    let free: HashSet<&str> = free["data"]["times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let slots = reply["slots"].as_array().unwrap();
+    assert!(!slots.is_empty(), "{reply}");
+    for slot in slots {
+        let time = slot["time"].as_str().unwrap();
+        assert!(
+            slot["date"] != "2026-12-03" || free.contains(time),
+            "offered a slot the calendar does not have free: {slot}"
+        );
+        assert!(
+            !(slot["date"] == "2026-12-03" && time == "10:00"),
+            "offered the taken time: {reply}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_three_variants_quote_and_book_the_same_job_in_different_words() {
+    let app = booking_app(3).await;
+    let mut outcomes = Vec::new();
+    for variant in ["baseline", "professional", "casual"] {
+        let session = start(&app, Some(variant)).await["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let confirm = say(
+            &app,
+            &session,
+            "deep cleaning 1800 sq ft on December 3 at 10am, I'm Ana Ruiz, 555-201-3344, 12 Oak Street, Albany",
+        )
+        .await;
+        assert_eq!(confirm["action"], "confirm", "{variant}: {confirm}");
+        let booked = say(&app, &session, "yes").await;
+        assert_eq!(booked["action"], "booked", "{variant}: {booked}");
+        outcomes.push((confirm, booked));
+    }
+    let facts = |(confirm, booked): &(Value, Value)| {
+        let appointment = &booked["appointment"];
+        (
+            confirm["quote"]["total"].clone(),
+            appointment["date"].clone(),
+            appointment["time"].clone(),
+            appointment["price"].clone(),
+        )
+    };
+    let first = facts(&outcomes[0]);
+    assert!(first.0.as_i64().unwrap() > 0, "{first:?}");
+    assert!(!first.3.is_null(), "{first:?}");
+    assert_eq!(first.1, "2026-12-03");
+    for outcome in &outcomes[1..] {
+        assert_eq!(facts(outcome), first, "facts do not depend on the variant");
+    }
+    for i in 0..outcomes.len() {
+        for j in i + 1..outcomes.len() {
+            for (a, b) in [
+                (&outcomes[i].0, &outcomes[j].0),
+                (&outcomes[i].1, &outcomes[j].1),
+            ] {
+                assert_ne!(a["message"], b["message"], "wording differs per variant");
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -305,6 +403,70 @@ async fn a_session_and_its_history_survive_a_restart() {
     assert_eq!(history["data"]["messages"].as_array().unwrap().len(), 2);
     let reply = say(&restarted, &session, "Thursday at 10am").await;
     assert_eq!(reply["extractedData"]["date"], "2026-12-03");
+    assert_eq!(
+        (
+            &reply["extractedData"]["serviceType"],
+            &reply["extractedData"]["squareFeet"]
+        ),
+        (&json!("standard"), &json!(1000)),
+        "the job said before the restart is not asked again: {reply}"
+    );
+}
+
+/// `CLOCK` moved on by `minutes`, as `CLEANSPACE_CLOCK` reads it.
+fn clock_after(minutes: i64) -> String {
+    let start: DateTime<Utc> = CLOCK.parse().unwrap();
+    (start + Duration::minutes(minutes)).to_rfc3339()
+}
+
+/// The app restarted on the same database with its clock at `CLOCK` + `minutes`.
+async fn restart_at(app: &mut TestApp, minutes: i64) -> TestApp {
+    let database = app.state.config.database_url.clone();
+    app.stop().await;
+    spawn_app_with(
+        TestOptions::default()
+            .var("CLEANSPACE_CLOCK", clock_after(minutes))
+            .var("CREWS", "2")
+            .var("DATABASE_URL", database),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_session_idle_for_more_than_30_minutes_has_expired() {
+    let mut app = booking_app(2).await;
+    let session = start(&app, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    say(&app, &session, "I need a standard clean for 1000 sq ft").await;
+    // 29 idle minutes: still alive, and this turn starts the idle time again.
+    let mut later = restart_at(&mut app, 29).await;
+    say(&later, &session, "Thursday at 10am").await;
+    let mut expired = restart_at(&mut later, 29 + 31).await;
+    let message = expired
+        .post_json(
+            "/api/chat/message",
+            &json!({ "sessionId": session, "message": "hello?" }),
+        )
+        .await;
+    assert_eq!(message.status(), 404);
+    let body = json(message).await;
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+    let end = expired
+        .post_json("/api/chat/end", &json!({ "sessionId": session }))
+        .await;
+    assert_eq!(end.status(), 404);
+    // What was said stays readable; a new session starts normally.
+    let history = json(expired.get(&format!("/api/chat/history/{session}")).await).await;
+    assert_eq!(history["data"]["messages"].as_array().unwrap().len(), 4);
+    assert_eq!(history["data"]["status"], "active");
+    let fresh = start(&expired, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    say(&expired, &fresh, "hello").await;
+    expired.stop().await;
 }
 
 async fn book_by_chat(app: &TestApp) -> String {
@@ -396,6 +558,75 @@ async fn faq_answers_come_from_the_catalog() {
     .await;
     assert_eq!(prices["action"], "quote", "{prices}");
     assert_eq!(prices["quote"]["total"], 120);
+}
+
+/// One question in a new session, so no earlier turn shapes the answer.
+async fn ask(app: &TestApp, question: &str) -> Value {
+    let session = start(app, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = say(app, &session, question).await;
+    assert_eq!(reply["action"], "answer", "{question}: {reply}");
+    reply
+}
+
+#[tokio::test]
+async fn services_prices_and_policies_are_answered_from_the_current_catalog() {
+    let app = booking_app(2).await;
+    let services = ask(&app, "What services do you offer?").await;
+    let text = services["message"].as_str().unwrap();
+    assert!(
+        text.contains("Standard cleaning") && text.contains("Deep cleaning"),
+        "{text}"
+    );
+    let rates = ask(&app, "What are your rates?").await;
+    assert!(
+        rates["message"].as_str().unwrap().contains("$60/h"),
+        "{rates}"
+    );
+    let policies = ask(&app, "What is your cancellation policy?").await;
+    let text = policies["message"].as_str().unwrap();
+    assert!(text.contains("cancel"), "{text}");
+    for fee in [Urgency::SameDay, Urgency::NextDay].map(Urgency::fee_dollars) {
+        assert!(
+            text.contains(&format!("${fee}")),
+            "the fee the pricing charges: {text}"
+        );
+    }
+
+    let token = app.operator_token().await;
+    let update = app
+        .client
+        .put(app.url("/api/services/standard"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Standard home cleaning", "hourlyRate": 70 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status(), 200);
+    let services = ask(&app, "What services do you offer?").await;
+    assert!(
+        services["message"]
+            .as_str()
+            .unwrap()
+            .contains("Standard home cleaning"),
+        "{services}"
+    );
+    let rates = ask(&app, "What are your rates?").await;
+    let text = rates["message"].as_str().unwrap();
+    assert!(text.contains("$70/h") && !text.contains("$60/h"), "{text}");
+    let session = start(&app, None).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let quote = say(
+        &app,
+        &session,
+        "how much is a standard clean for 900 sq ft?",
+    )
+    .await;
+    assert_eq!(quote["quote"]["total"], 140, "2 h at the new $70: {quote}");
 }
 
 #[tokio::test]
