@@ -645,4 +645,31 @@ mod tests {
         assert!(recall >= 0.95, "PII recall {recall}");
         assert!(f2 >= 0.95, "PII F2 {f2}");
     }
+
+    /// Our own hand-written held-out rows (`tests/data`): none of them is in the
+    /// development set; the figures are kept from sliding back.
+    #[test]
+    fn our_held_out_set_keeps_its_figures() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let scanner = scanner();
+        let Evaluation::Classification(per_kind) =
+            evaluate(&scanner, &dir.join("safety_heldout.jsonl")).expect("held-out rows")
+        else {
+            panic!("safety_heldout.jsonl holds attack/benign rows");
+        };
+        let overall = per_kind[OVERALL];
+        assert_eq!(
+            overall.false_positives, 0,
+            "a benign held-out row was flagged"
+        );
+        assert!(overall.recall().expect("attacks") >= 0.9, "{overall:?}");
+        let Evaluation::Pii(per_type) =
+            evaluate(&scanner, &dir.join("safety_heldout_pii.jsonl")).expect("held-out PII")
+        else {
+            panic!("safety_heldout_pii.jsonl holds PII rows");
+        };
+        let overall = pii_overall(&per_type);
+        assert_eq!(overall.expected_hit, overall.expected, "{overall:?}");
+        assert_eq!(overall.predicted_hit, overall.predicted, "{overall:?}");
+    }
 }
