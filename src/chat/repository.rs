@@ -193,6 +193,30 @@ pub async fn list_messages(
     .await
 }
 
+/// Customer messages with one safety action, all time and since a moment.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ScannedCount {
+    /// `allow`, `redact` or `block`.
+    pub action: String,
+    pub total: i64,
+    pub since: i64,
+}
+
+/// Customer messages counted by the safety action they got, all time and since `since`.
+pub async fn scanned_message_counts(
+    db: &Database,
+    since: &str,
+) -> Result<Vec<ScannedCount>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COALESCE(safety_action, 'allow') AS action, COUNT(*) AS total,
+                COALESCE(SUM(created_at >= ?), 0) AS since
+         FROM messages WHERE role = 'user' GROUP BY 1 ORDER BY 1",
+    )
+    .bind(since)
+    .fetch_all(&db.reader)
+    .await
+}
+
 impl BatchWrite for TurnRecord {
     /// Two inserts and an update in one statement string: one hand-off to the
     /// connection's thread instead of three.

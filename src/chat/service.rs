@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::experiments::{CanaryService, ShadowService};
 use crate::llm::LlmService;
 use crate::safety::incidents::IncidentLog;
-use crate::safety::{Direction, RiskLevel, Scanner, SessionRisk, Verdict};
+use crate::safety::{Action as SafetyAction, Direction, RiskLevel, Scanner, SessionRisk, Verdict};
 use crate::storage::Database;
 
 /// Longest accepted customer message, in characters.
@@ -279,18 +279,27 @@ impl ChatService {
             }
             _ => Turn::local(Reply::say(Action::Blocked, replies::blocked(session.voice))),
         };
-        if let Some(verdict) = &input {
-            if verdict.is_blocked() {
+        let user_content = input
+            .as_ref()
+            .map_or_else(|| self.scanner.redact(text), |v| v.redacted.clone());
+        match &input {
+            Some(verdict) if verdict.is_blocked() => {
                 session.risk.record(verdict, now);
                 self.incidents
                     .record(Some(&session.conversation_id), Direction::Input, verdict)
                     .await;
             }
+            Some(_) => {}
+            // Refused unscanned by the session's temporary block: still an incident.
+            None => {
+                self.incidents
+                    .record_session_block(Some(&session.conversation_id), &user_content)
+                    .await;
+            }
         }
+        // What the scan did to the customer's message; a session block refuses it.
+        let user_action = input.as_ref().map_or(SafetyAction::Block, |v| v.action);
         turn.reply = self.screen_output(&session, turn.reply).await;
-        let user_content = input
-            .as_ref()
-            .map_or_else(|| self.scanner.redact(text), |v| v.redacted.clone());
         let metadata = TurnMetadata {
             model: turn.model.clone(),
             tier: turn.tier.as_str().to_owned(),
@@ -299,7 +308,7 @@ impl ChatService {
             cached: turn.cached,
             response_time_ms: started.elapsed().as_secs_f64() * 1000.0,
         };
-        self.record(&session, &user_content, &turn, &metadata)
+        self.record(&session, &user_content, user_action, &turn, &metadata)
             .await?;
         if let Some((variant, permit, before, off_topic)) = shadow {
             let primary = PrimaryOutcome {
@@ -332,6 +341,7 @@ impl ChatService {
         &self,
         session: &Session,
         user_content: &str,
+        user_action: SafetyAction,
         turn: &Turn,
         metadata: &TurnMetadata,
     ) -> Result<(), ChatError> {
@@ -346,11 +356,7 @@ impl ChatService {
         let user = NewMessage {
             role: "user",
             content: user_content.to_owned(),
-            safety_action: Some(if reply.action == Action::Blocked {
-                "block"
-            } else {
-                "allow"
-            }),
+            safety_action: Some(user_action.as_str()),
             ..NewMessage::default()
         };
         let assistant = NewMessage {

@@ -1,5 +1,6 @@
 //! Contact-form inquiries: `POST /api/inquiries` (public) and `GET /api/inquiries`
-//! (operator). Validation here, SQL in `repository`.
+//! (operator). Validation here, SQL in `repository`. The message is stored redacted;
+//! the contact fields are kept as given, they are what the customer wants us to use.
 
 mod repository;
 
@@ -14,6 +15,7 @@ use serde_json::json;
 use crate::auth::Operator;
 use crate::booking::fields::{Email, PersonName, PhoneNumber};
 use crate::error::{ok, ApiJson, ApiQuery, ApiResult, AppError};
+use crate::safety::Scanner;
 use crate::state::AppState;
 
 pub use repository::Inquiry;
@@ -40,6 +42,7 @@ pub struct NewInquiry {
     pub name: PersonName,
     pub phone: Option<PhoneNumber>,
     pub email: Option<Email>,
+    /// The message with its personal data replaced by placeholders.
     pub message: String,
 }
 
@@ -47,7 +50,7 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn validate(body: &InquiryBody) -> Result<NewInquiry, AppError> {
+fn validate(body: &InquiryBody, scanner: &Scanner) -> Result<NewInquiry, AppError> {
     let name = PersonName::parse(
         present(&body.name).ok_or_else(|| AppError::validation("name", "is required"))?,
     )?;
@@ -71,7 +74,7 @@ fn validate(body: &InquiryBody) -> Result<NewInquiry, AppError> {
         name,
         phone,
         email,
-        message: message.to_owned(),
+        message: scanner.redact(message),
     })
 }
 
@@ -79,7 +82,7 @@ async fn create_inquiry(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<InquiryBody>,
 ) -> ApiResult {
-    let inquiry = validate(&body)?;
+    let inquiry = validate(&body, &state.scanner)?;
     let id = repository::insert(&state.db, &inquiry, state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
@@ -120,4 +123,54 @@ async fn list_inquiries(
         page_size,
     })
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(phone: &str, email: &str, message: &str) -> InquiryBody {
+        InquiryBody {
+            name: Some("Ana Ruiz".to_owned()),
+            phone: Some(phone.to_owned()),
+            email: Some(email.to_owned()),
+            message: Some(message.to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_message_is_redacted_and_the_contact_fields_kept() {
+        let scanner = Scanner::new().expect("scanner builds");
+        let inquiry = validate(
+            &body(
+                "555-201-3344",
+                "ana.ruiz@example.com",
+                "Text my cell 555-867-5309 or mail ana.other@example.org, card 4111 1111 1111 1111",
+            ),
+            &scanner,
+        )
+        .expect("valid");
+        assert_eq!(
+            inquiry.message,
+            "Text my cell [PHONE] or mail [EMAIL], card [CARD]"
+        );
+        assert_eq!(
+            inquiry.phone.as_ref().map(|p| p.as_e164()),
+            Some("+15552013344")
+        );
+        assert_eq!(
+            inquiry.email.as_ref().map(|e| e.as_str()),
+            Some("ana.ruiz@example.com")
+        );
+    }
+
+    #[test]
+    fn a_missing_message_names_the_field() {
+        let scanner = Scanner::new().expect("scanner builds");
+        let error = validate(&body("555-201-3344", "", "  "), &scanner).expect_err("invalid");
+        assert!(
+            matches!(&error, AppError::Validation { field, .. } if field == "message"),
+            "{error:?}"
+        );
+    }
 }

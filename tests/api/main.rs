@@ -22,4 +22,5 @@ mod llm;
 mod operations;
 mod privacy;
 mod reliability;
+mod safety;
 mod shutdown;

@@ -1,8 +1,8 @@
 //! Personal data never reaches logs or non-appointment storage: the real binary runs with
 //! debug-level JSON logs while customers send messages full of PII; afterwards the log
 //! output and every database table (except the appointment fields the customer gave them
-//! for, and the contact-form inquiry they submitted to be contacted) are searched for the
-//! raw values.
+//! for, and the contact fields of the inquiry they submitted to be contacted) are searched
+//! for the raw values.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -19,6 +19,11 @@ const PII: [&str; 6] = [
     "12 Oak Street",
     "192.168.44.17",
 ];
+
+/// A contact-form message carrying every value in [`PII`].
+const INQUIRY_MESSAGE: &str = "Please call 555-201-3344 or write to ana.ruiz@example.com. \
+    My SSN is 078-05-1120, card 4111 1111 1111 1111, IP 192.168.44.17, \
+    and the house is at 12 Oak Street, Albany NY";
 
 #[tokio::test]
 async fn personal_data_stays_out_of_logs_and_non_appointment_tables() {
@@ -102,6 +107,19 @@ async fn personal_data_stays_out_of_logs_and_non_appointment_tables() {
     for value in PII {
         assert!(!history.contains(value), "history leaks {value}: {history}");
     }
+    // A contact form whose message repeats every value; only the contact fields keep theirs.
+    let inquiry = client
+        .post(format!("{base}/api/inquiries"))
+        .json(&json!({
+            "name": "Ana Ruiz",
+            "phone": "555-201-3344",
+            "email": "ana.ruiz@example.com",
+            "message": INQUIRY_MESSAGE,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inquiry.status(), 201);
 
     // Stop the server (SIGTERM-free: kill is fine, the WAL is durable) and read everything.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -162,4 +180,21 @@ async fn personal_data_stays_out_of_logs_and_non_appointment_tables() {
         .await
         .unwrap();
     assert_eq!(phone, "+15552013344");
+    // The inquiry's message is stored redacted; its contact fields as the customer gave them.
+    let (message, phone, email): (String, String, String) =
+        sqlx::query_as("SELECT message, phone, email FROM inquiries")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    for value in PII {
+        assert!(
+            !message.contains(value),
+            "the inquiry message holds {value}: {message}"
+        );
+    }
+    assert!(message.starts_with("Please call [PHONE]"), "{message}");
+    assert_eq!(
+        (phone.as_str(), email.as_str()),
+        ("+15552013344", "ana.ruiz@example.com")
+    );
 }
