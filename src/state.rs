@@ -126,6 +126,11 @@ impl AppState {
         self.canary.summary()
     }
 
-    /// Updates gauges that are read from state rather than counted as events.
-    pub async fn refresh_gauges(&self) {}
+    /// Updates gauges that are read from state rather than counted as events; called when
+    /// `/metrics` is scraped.
+    pub async fn refresh_gauges(&self) {
+        if let Some(llm) = self.llm.as_deref() {
+            llm.gateway.refresh_gauges();
+        }
+    }
 }

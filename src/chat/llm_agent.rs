@@ -113,7 +113,8 @@ pub fn trimmed_prompt(
     messages
 }
 
-/// Answers one turn with the model. `history` already ends with the (redacted) user message.
+/// Answers one turn with the model, all its tool rounds within one turn deadline. `history`
+/// already ends with the (redacted) user message.
 pub async fn respond(
     gateway: &LlmGateway,
     booking: &BookingService,
@@ -127,6 +128,8 @@ pub async fn respond(
     let mut effects = Effects::default();
     let (mut input_tokens, mut output_tokens, mut cost_micros) = (0, 0, 0);
     let mut repairs = 0;
+    // One deadline for every round of the turn, not one per call.
+    let deadline = gateway.turn_deadline();
     for _ in 0..MAX_ROUNDS {
         let system = system_prompt(voice, booking.today(), state);
         let prompt = Prompt {
@@ -134,7 +137,7 @@ pub async fn respond(
             tools: definitions.clone(),
             temperature,
         };
-        let answer = gateway.complete(tier, &prompt).await?;
+        let answer = gateway.complete(tier, &prompt, deadline).await?;
         input_tokens += answer.completion.usage.prompt_tokens;
         output_tokens += answer.completion.usage.completion_tokens;
         cost_micros += answer.cost_micros;

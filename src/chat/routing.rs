@@ -212,7 +212,8 @@ impl ChatService {
             .get_or_produce(
                 key,
                 async {
-                    let answer = gateway.complete(tier, &prompt).await?;
+                    let deadline = gateway.turn_deadline();
+                    let answer = gateway.complete(tier, &prompt, deadline).await?;
                     let message = answer.completion.content.clone().unwrap_or_default();
                     if message.trim().is_empty() {
                         return Err(GatewayError::Unavailable(ErrorClass::Malformed));
@@ -220,6 +221,7 @@ impl ChatService {
                     Ok(CachedAnswer {
                         message,
                         model: answer.model,
+                        tier: answer.tier,
                         cost_micros: answer.cost_micros,
                         input_tokens: answer.completion.usage.prompt_tokens,
                         output_tokens: answer.completion.usage.completion_tokens,
@@ -240,7 +242,7 @@ impl ChatService {
         Ok(Turn {
             reply: Reply::say(Action::Answer, answer.message),
             model: answer.model,
-            tier,
+            tier: answer.tier,
             // A hit costs nothing and used no tokens; a miss is an ordinary call.
             input_tokens: if hit { 0 } else { answer.input_tokens },
             output_tokens: if hit { 0 } else { answer.output_tokens },

@@ -17,6 +17,7 @@ use crate::booking::requests::{
 };
 use crate::booking::service::QuoteInput;
 use crate::booking::{BookingError, BookingService};
+use crate::error::AppError;
 
 /// The tool definitions sent with every LLM call.
 pub fn definitions() -> Vec<Value> {
@@ -103,12 +104,19 @@ fn field_error(field: &str, message: impl Into<String>) -> Value {
     json!({ "error": "invalid_field", "field": field, "message": message.into() })
 }
 
+/// A refusal as the model sees it, naming the invalid field exactly as the REST API's 422
+/// does (an off-grid time is `time`, a closed day is `date`). A database error is not the
+/// model's business: it ends the turn.
 fn booking_error(error: BookingError) -> Result<Value, BookingError> {
-    match error {
-        BookingError::Database(_) => Err(error),
-        BookingError::Field(f) => Ok(field_error(f.field, f.message)),
-        other => Ok(json!({ "error": "refused", "message": other.to_string() })),
+    if matches!(error, BookingError::Database(_)) {
+        return Err(error);
     }
+    let message = error.to_string();
+    Ok(match AppError::from(error) {
+        AppError::Validation { field, message } => field_error(&field, message),
+        AppError::Conflict { code, .. } => json!({ "error": code, "message": message }),
+        _ => json!({ "error": "refused", "message": message }),
+    })
 }
 
 /// Runs one tool call. `Err(Malformed)` for an unknown tool or unreadable arguments;

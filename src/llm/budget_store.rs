@@ -46,6 +46,34 @@ impl BatchWrite for Spend {
     }
 }
 
+/// An estimate held for one call in flight. [`settle`](Self::settle) it with the call's
+/// real cost; dropped unsettled, because the call failed or because the turn's future was
+/// dropped (a client that went away, a request timeout), it is released, so a cancelled
+/// call cannot keep budget reserved.
+#[must_use = "a reservation is released when dropped; settle it once the call has cost something"]
+pub struct Reservation<'a> {
+    budget: &'a BudgetService,
+    /// `None` once settled.
+    id: Option<ReservationId>,
+}
+
+impl Reservation<'_> {
+    /// Ends the reservation with the call's real cost and persists the spend.
+    pub async fn settle(mut self, actual_micros: u64) {
+        if let Some(id) = self.id.take() {
+            self.budget.settle(id, actual_micros).await;
+        }
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.budget.release(id);
+        }
+    }
+}
+
 /// Spend and limits as operators see them.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,8 +124,9 @@ impl BudgetService {
         })
     }
 
-    /// Reserves an estimate before a call; refused when a limit would be crossed.
-    pub fn reserve(&self, estimate_micros: u64) -> Result<ReservationId, BudgetRefusal> {
+    /// Reserves an estimate before a call; refused when a limit would be crossed. The
+    /// reservation is released when dropped unless it was settled.
+    pub fn reserve(&self, estimate_micros: u64) -> Result<Reservation<'_>, BudgetRefusal> {
         let (day, month) = periods(&self.clock, self.tz);
         let Ok(mut guard) = self.state.lock() else {
             return Err(BudgetRefusal::PerRequest {
@@ -107,18 +136,21 @@ impl BudgetService {
         };
         let (ledger, limits) = &mut *guard;
         ledger.roll(&day, &month);
-        ledger.reserve(estimate_micros, limits)
+        let id = ledger.reserve(estimate_micros, limits)?;
+        Ok(Reservation {
+            budget: self,
+            id: Some(id),
+        })
     }
 
-    /// Releases a reservation whose call failed.
-    pub fn release(&self, id: ReservationId) {
+    fn release(&self, id: ReservationId) {
         if let Ok(mut guard) = self.state.lock() {
             guard.0.release(id);
         }
     }
 
-    /// Settles a reservation with the real cost and persists the spend.
-    pub async fn settle(&self, id: ReservationId, actual_micros: u64) {
+    /// Adds the real cost to the ledger at once, then persists it.
+    async fn settle(&self, id: ReservationId, actual_micros: u64) {
         let (day, month) = match self.state.lock() {
             Ok(mut guard) => {
                 guard.0.settle(id, actual_micros);
@@ -199,4 +231,66 @@ fn periods(clock: &Clock, tz: Tz) -> (String, String) {
 
 fn usd(micros: u64) -> f64 {
     micros_to_usd(i64::try_from(micros).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    async fn budget() -> (tempfile::TempDir, BudgetService) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("budget.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        // Room for one 4 000 µ$ reservation at a time.
+        let limits = BudgetLimits {
+            daily_micros: 5_000,
+            monthly_micros: 1_000_000,
+            per_request_micros: 5_000,
+        };
+        let service = BudgetService::load(db, Clock::System, chrono_tz::America::New_York, limits)
+            .await
+            .unwrap();
+        (dir, service)
+    }
+
+    #[tokio::test]
+    async fn a_dropped_reservation_is_released() {
+        let (_dir, budget) = budget().await;
+        let reservation = budget.reserve(4_000).unwrap();
+        assert_eq!(budget.view().reserved_usd, 0.004);
+        assert!(budget.reserve(4_000).is_err(), "held while in flight");
+        drop(reservation);
+        assert_eq!(budget.view().reserved_usd, 0.0);
+        assert_eq!(budget.view().daily_spent_usd, 0.0);
+        assert!(budget.reserve(4_000).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_call_cancelled_in_flight_gives_its_reservation_back() {
+        let (_dir, budget) = budget().await;
+        // What a client disconnect or a request timeout does to a turn: its future is dropped
+        // while the provider call is pending.
+        let in_flight = async {
+            let reservation = budget.reserve(4_000).unwrap();
+            std::future::pending::<()>().await;
+            reservation.settle(1_000).await;
+        };
+        let cancelled = tokio::time::timeout(Duration::from_millis(20), in_flight).await;
+        assert!(cancelled.is_err());
+        assert_eq!(budget.view().reserved_usd, 0.0);
+        assert!(budget.reserve(4_000).is_ok(), "the limit has room again");
+    }
+
+    #[tokio::test]
+    async fn a_settled_reservation_counts_its_cost_and_holds_nothing() {
+        let (_dir, budget) = budget().await;
+        budget.reserve(4_000).unwrap().settle(1_500).await;
+        let view = budget.view();
+        assert_eq!(view.reserved_usd, 0.0);
+        assert_eq!(view.daily_spent_usd, 0.0015);
+        assert_eq!(view.monthly_spent_usd, 0.0015);
+    }
 }

@@ -11,11 +11,15 @@ use std::time::Duration;
 use moka::future::Cache;
 use serde::Serialize;
 
+use super::router::Tier;
+
 /// A cached answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CachedAnswer {
     pub message: String,
     pub model: String,
+    /// The tier of `model`: the chosen one, or the other after a fallback.
+    pub tier: Tier,
     /// What producing it cost, i.e. what each hit saves.
     pub cost_micros: u64,
     /// Tokens the producing call used.
@@ -191,6 +195,7 @@ mod tests {
         CachedAnswer {
             message: text.to_owned(),
             model: "m".to_owned(),
+            tier: Tier::Fast,
             cost_micros: 100,
             input_tokens: 10,
             output_tokens: 5,

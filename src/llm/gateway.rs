@@ -71,6 +71,14 @@ struct Stats {
     latency: LatencyHistogram,
 }
 
+/// One call of the gateway across the fallback chain.
+struct LogicalCall {
+    deadline: Instant,
+    /// Whether a request of this call has been sent to the provider; the breaker, the budget
+    /// and the deadline can refuse before any is.
+    reached_provider: bool,
+}
+
 /// Gateway settings.
 #[derive(Debug, Clone)]
 pub struct GatewaySettings {
@@ -203,44 +211,68 @@ impl LlmGateway {
         self.stat(|s| *s.fallbacks_by_reason.entry(reason).or_default() += 1);
     }
 
-    /// Asks `preferred`'s model, then the other tier's, within the turn deadline.
-    pub async fn complete(&self, preferred: Tier, prompt: &Prompt) -> Result<Answer, GatewayError> {
-        let deadline = Instant::now() + self.settings.turn_deadline;
+    /// The deadline of a turn that starts now (`LLM_TURN_DEADLINE_MS`). A turn computes it
+    /// once and passes it to every [`complete`](Self::complete) it makes, so several tool
+    /// rounds together cannot outlast it.
+    pub fn turn_deadline(&self) -> Instant {
+        Instant::now() + self.settings.turn_deadline
+    }
+
+    /// Asks `preferred`'s model, then the other tier's, before `deadline`.
+    pub async fn complete(
+        &self,
+        preferred: Tier,
+        prompt: &Prompt,
+        deadline: Instant,
+    ) -> Result<Answer, GatewayError> {
         let other = if preferred == Tier::Balanced {
             Tier::Fast
         } else {
             Tier::Balanced
         };
-        let error = match self.complete_on(preferred, prompt, deadline).await {
+        let mut call = LogicalCall {
+            deadline,
+            reached_provider: false,
+        };
+        let error = match self.complete_on(preferred, prompt, &mut call).await {
             Ok(answer) => return Ok(answer),
             Err(error) => error,
         };
         // The other tier shares the provider and the key: after an auth or request error it
-        // would fail the same way. Trying it is a re-attempt, so it spends retry budget.
+        // would fail the same way. A budget refusal sends the turn to the built-in engine
+        // (SPEC §4), not to a cheaper model.
         let worth_another_model = match &error {
-            GatewayError::Budget(_) => true,
+            GatewayError::Budget(_) => false,
             GatewayError::Unavailable(class) => {
                 class.is_retryable() || *class == ErrorClass::CircuitOpen
             }
         };
-        let budget_allows = || {
-            self.retry_budget
-                .lock()
-                .map(|mut b| b.try_spend_retry(self.now_ms()))
-                .unwrap_or(false)
-        };
-        if !worth_another_model || Instant::now() >= deadline || !budget_allows() {
+        if !worth_another_model || Instant::now() >= call.deadline {
             return Err(error);
         }
-        self.complete_on(other, prompt, deadline).await
+        // After a request that reached the provider, asking the other model is a re-attempt
+        // and spends retry budget. When the breaker refused without a request, it is this
+        // call's first attempt and costs the provider nothing extra.
+        if call.reached_provider && !self.try_spend_retry() {
+            return Err(error);
+        }
+        self.complete_on(other, prompt, &mut call).await
+    }
+
+    fn try_spend_retry(&self) -> bool {
+        self.retry_budget
+            .lock()
+            .map(|mut b| b.try_spend_retry(self.now_ms()))
+            .unwrap_or(false)
     }
 
     async fn complete_on(
         &self,
         tier: Tier,
         prompt: &Prompt,
-        deadline: Instant,
+        call: &mut LogicalCall,
     ) -> Result<Answer, GatewayError> {
+        let deadline = call.deadline;
         let model = self.model_for(tier).to_owned();
         let provider = self.provider.name().to_owned();
         let Some(breaker) = self.breakers.get(&model) else {
@@ -261,6 +293,7 @@ impl LlmGateway {
             input_tokens,
             u64::from(self.settings.max_output_tokens),
         );
+        // Dropped on every early return, and with this future if the turn is cancelled.
         let reservation = self.budget.reserve(estimate).map_err(|refusal| {
             self.metrics
                 .llm_errors_total
@@ -292,7 +325,6 @@ impl LlmGateway {
                         .llm_errors_total
                         .with_label_values(&["circuit_open"])
                         .inc();
-                    self.budget.release(reservation);
                     return Err(GatewayError::Unavailable(ErrorClass::CircuitOpen));
                 }
             };
@@ -302,11 +334,15 @@ impl LlmGateway {
                 if let Ok(mut b) = breaker.lock() {
                     b.release(permit);
                 }
-                self.budget.release(reservation);
                 return Err(GatewayError::Unavailable(ErrorClass::Timeout));
             }
-            if let Ok(mut budget) = self.retry_budget.lock() {
-                budget.record_call(self.now_ms());
+            // The retry budget counts logical calls; later attempts are retries, which it
+            // counts when they are granted.
+            if !call.reached_provider {
+                call.reached_provider = true;
+                if let Ok(mut budget) = self.retry_budget.lock() {
+                    budget.record_call(self.now_ms());
+                }
             }
             self.stat(|s| s.calls += 1);
             let started = Instant::now();
@@ -333,7 +369,7 @@ impl LlmGateway {
                         usage.prompt_tokens,
                         usage.completion_tokens,
                     );
-                    self.budget.settle(reservation, cost).await;
+                    reservation.settle(cost).await;
                     self.record_success(
                         &provider,
                         &model,
@@ -374,12 +410,7 @@ impl LlmGateway {
                         remaining_ms,
                         &mut rand::rng(),
                     );
-                    let allowed = delay.is_some()
-                        && self
-                            .retry_budget
-                            .lock()
-                            .map(|mut b| b.try_spend_retry(self.now_ms()))
-                            .unwrap_or(false);
+                    let allowed = delay.is_some() && self.try_spend_retry();
                     match (delay, allowed) {
                         (Some(delay_ms), true) => {
                             self.metrics
@@ -396,13 +427,9 @@ impl LlmGateway {
                                 .with_label_values(&["budget_denied"])
                                 .inc();
                             self.stat(|s| s.retries_denied_by_budget += 1);
-                            self.budget.release(reservation);
                             return Err(GatewayError::Unavailable(error.class));
                         }
-                        (None, _) => {
-                            self.budget.release(reservation);
-                            return Err(GatewayError::Unavailable(error.class));
-                        }
+                        (None, _) => return Err(GatewayError::Unavailable(error.class)),
                     }
                 }
             }
@@ -504,10 +531,6 @@ impl LlmGateway {
             .iter()
             .filter_map(|(model, breaker)| {
                 let snapshot = breaker.lock().ok()?.snapshot(now);
-                self.metrics
-                    .circuit_breaker_state
-                    .with_label_values(&[self.provider.name(), model])
-                    .set(snapshot.state.as_gauge());
                 Some(BreakerView {
                     provider: self.provider.name().to_owned(),
                     model: model.clone(),
@@ -517,6 +540,24 @@ impl LlmGateway {
             .collect();
         views.sort_by(|a, b| a.model.cmp(&b.model));
         views
+    }
+
+    /// Sets the gauges that are read from state rather than counted as events: each
+    /// breaker's state (an open breaker turns half-open with time, without any call) and
+    /// the spend of the current day and month.
+    pub fn refresh_gauges(&self) {
+        let provider = self.provider.name();
+        for (model, breaker) in &self.breakers {
+            self.update_breaker_gauge(provider, model, breaker);
+        }
+        let budget = self.budget.view();
+        let spend = &self.metrics.budget_spend_usd;
+        spend
+            .with_label_values(&["day"])
+            .set(budget.daily_spent_usd);
+        spend
+            .with_label_values(&["month"])
+            .set(budget.monthly_spent_usd);
     }
 
     /// The reliability figures of `/api/reliability/metrics`.

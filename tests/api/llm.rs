@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use crate::booking::CLOCK;
+use crate::booking::{booking, CLOCK};
 use crate::fake_llm::{FakeLlm, Step};
 use crate::helpers::{json, spawn_app_with, TestApp, TestOptions};
 
@@ -34,6 +34,9 @@ pub async fn say(app: &TestApp, session: &str, message: &str) -> Value {
     assert_eq!(response.status(), 200, "{message}");
     json(response).await["data"].clone()
 }
+
+/// A context-free question the router sends to a model: its answer may be cached.
+const FAQ: &str = "What are your opening hours, and why do you not open on public holidays?";
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
@@ -279,6 +282,10 @@ async fn two_sessions_share_a_cached_faq_but_a_turn_with_a_phone_is_never_cached
         .await
         .unwrap();
     assert_eq!(cleared.status(), 200);
+    assert_eq!(cache_stats(&app, &token).await["entries"], 0);
+    let after_clear = say(&app, &start_session(&app).await, question).await;
+    assert_eq!(after_clear["metadata"]["cached"], false);
+    assert_eq!(fake.calls(), 4, "a cleared entry is asked again");
 }
 
 #[tokio::test]
@@ -418,4 +425,410 @@ async fn malformed_tool_calls_get_one_repair_turn_then_the_built_in_engine_answe
     .await;
     assert_eq!(fallback["metadata"]["tier"], "local", "{fallback}");
     assert_ne!(fallback["message"], "");
+}
+
+async fn cache_stats(app: &TestApp, token: &str) -> Value {
+    let stats = app
+        .client
+        .get(app.url("/api/cache/stats"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    json(stats).await["data"].clone()
+}
+
+async fn operator_get(app: &TestApp, token: &str, path: &str) -> Value {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    json(response).await["data"].clone()
+}
+
+/// (date, time) of a booking, as its customer sees it.
+async fn appointment_slot(app: &TestApp, reference: &str) -> (String, String) {
+    let path = format!("/api/appointments/{reference}?contact=555-201-3344");
+    let data = json(app.get(&path).await).await["data"].clone();
+    (
+        data["date"].as_str().unwrap().to_owned(),
+        data["time"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The tool results the model was sent in the last request, parsed.
+fn last_tool_results(fake: &FakeLlm) -> Vec<Value> {
+    let requests = fake.requests();
+    let last = requests.last().unwrap();
+    last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| serde_json::from_str(m["content"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_show_the_spend_and_the_llm_counters_after_a_costed_turn() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::text("We're open Monday to Friday 9 to 5.").with_usage(1000, 500));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let first = say(&app, &start_session(&app).await, FAQ).await;
+    assert_eq!(first["metadata"]["costUsd"], 0.000985);
+    let second = say(&app, &start_session(&app).await, FAQ).await;
+    assert_eq!(second["metadata"]["cached"], true);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        // 1000 × $0.59/M + 500 × $0.79/M, once: the hit cost nothing.
+        r#"budget_spend_usd{window="day"} 0.000985"#,
+        r#"budget_spend_usd{window="month"} 0.000985"#,
+        r#"llm_requests_total{model="llama-3.3-70b-versatile",outcome="success",provider="groq",tier="balanced"} 1"#,
+        r#"llm_tokens_total{direction="input"} 1000"#,
+        r#"llm_tokens_total{direction="output"} 500"#,
+        "llm_cost_usd_total 0.000985",
+        r#"llm_cache_requests_total{result="miss"} 1"#,
+        r#"llm_cache_requests_total{result="hit"} 1"#,
+        r#"circuit_breaker_state{model="llama-3.1-8b-instant",provider="groq"} 0"#,
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} missing from\n{metrics}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn crossing_eighty_percent_of_the_daily_budget_raises_the_alert() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake).var("DAILY_BUDGET_LIMIT", "0.02")).await;
+    let token = app.operator_token().await;
+    let session = start_session(&app).await;
+    // Balanced input tokens cost 0.59 µ$ each: 590 + 11 800 µ$.
+    fake.push(
+        Step::tool_call(
+            "check_availability",
+            json!({ "date": "2026-12-03", "serviceType": "deep", "squareFeet": 2000 }),
+        )
+        .with_usage(1_000, 0),
+    );
+    fake.push(Step::text("On Thursday we can come at 9:00.").with_usage(20_000, 0));
+    say(
+        &app,
+        &session,
+        "Could you explain what a deep clean includes and when you could come on Thursday for my 2000 sq ft house?",
+    )
+    .await;
+    let budget = operator_get(&app, &token, "/api/optimization/budget").await;
+    assert_eq!(budget["alerts"], json!([]), "62 % is below the alert");
+    // 590 + 3 068 µ$ more: 16 048 of 20 000 µ$ spent, past 80 %.
+    fake.push(
+        Step::tool_call(
+            "book_appointment",
+            json!({ "serviceType": "deep", "squareFeet": 2000, "date": "2026-12-03", "time": "09:00" }),
+        )
+        .with_usage(1_000, 0),
+    );
+    fake.push(Step::text("All set! Your booking is confirmed.").with_usage(5_200, 0));
+    let booked = say(
+        &app,
+        &session,
+        "Yes please book 9:00 for me, I'm Ana Ruiz, phone 555-201-3344, address 12 Oak Street, Albany NY. \
+         Could you also explain what I should prepare before the cleaners arrive, and why?",
+    )
+    .await;
+    assert_eq!(booked["action"], "booked", "{booked}");
+    let budget = operator_get(&app, &token, "/api/optimization/budget").await;
+    assert_eq!(budget["dailySpentUsd"], 0.016048);
+    assert_eq!(budget["alerts"], json!(["daily_80_percent"]), "{budget}");
+    // Every call made above the line is counted on the metrics (and logged).
+    fake.push(Step::text("Just clear the floors.").with_usage(100, 0));
+    let after = say(
+        &app,
+        &session,
+        "Could you explain why I should clear the floors before you arrive?",
+    )
+    .await;
+    assert_eq!(after["metadata"]["tier"], "balanced", "{after}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == r#"budget_alerts_total{limit="daily_80_percent"} 1"#),
+        "{metrics}"
+    );
+    let optimization = operator_get(&app, &token, "/api/optimization/metrics").await;
+    assert_eq!(optimization["bookings"], 1);
+    // 16 048 + 59 µ$ for the one booking.
+    assert_eq!(
+        optimization["costPerBookingUsd"], 0.016107,
+        "{optimization}"
+    );
+    assert_eq!(
+        optimization["budget"]["alerts"],
+        json!(["daily_80_percent"])
+    );
+}
+
+#[tokio::test]
+async fn a_reply_with_personal_data_is_never_cached() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::text(
+        "Our office on 555-867-5309 can tell you about holiday hours.",
+    ));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    for _ in 0..2 {
+        let reply = say(&app, &start_session(&app).await, FAQ).await;
+        assert_eq!(reply["metadata"]["cached"], false);
+        assert!(
+            !reply["message"].as_str().unwrap().contains("867-5309"),
+            "{reply}"
+        );
+    }
+    assert_eq!(fake.calls(), 2, "the reply with a phone was not stored");
+    let stats = cache_stats(&app, &app.operator_token().await).await;
+    assert_eq!(
+        (stats["entries"].clone(), stats["hits"].clone()),
+        (json!(0), json!(0))
+    );
+}
+
+#[tokio::test]
+async fn a_turn_with_a_booking_in_progress_is_not_cached() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::text("We're open Monday to Friday 9 to 5.").with_usage(300, 40));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let token = app.operator_token().await;
+    let booking = start_session(&app).await;
+    say(
+        &app,
+        &booking,
+        "I need a deep clean for my 2000 sq ft house",
+    )
+    .await;
+    let calls = fake.calls();
+    let reply = say(&app, &booking, FAQ).await;
+    assert_eq!(reply["metadata"]["cached"], false);
+    assert_eq!(fake.calls(), calls + 1);
+    assert_eq!(
+        cache_stats(&app, &token).await["entries"],
+        0,
+        "a turn under a draft is not stored"
+    );
+    // A fresh session asks the same question: a miss, whose answer is stored.
+    let fresh = say(&app, &start_session(&app).await, FAQ).await;
+    assert_eq!(fresh["metadata"]["cached"], false);
+    assert_eq!(fake.calls(), calls + 2);
+    assert_eq!(cache_stats(&app, &token).await["entries"], 1);
+}
+
+#[tokio::test]
+async fn with_the_cache_disabled_every_question_goes_upstream() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake).var("ENABLE_RESPONSE_CACHE", "false")).await;
+    for _ in 0..2 {
+        let reply = say(&app, &start_session(&app).await, FAQ).await;
+        assert_eq!(reply["metadata"]["cached"], false);
+    }
+    assert_eq!(fake.calls(), 2);
+    let stats = cache_stats(&app, &app.operator_token().await).await;
+    assert_eq!(stats["enabled"], false);
+    assert_eq!(
+        (stats["entries"].clone(), stats["hits"].clone()),
+        (json!(0), json!(0))
+    );
+}
+
+#[tokio::test]
+async fn a_cached_answer_expires_after_its_ttl() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake).var("CACHE_TTL", "1")).await;
+    say(&app, &start_session(&app).await, FAQ).await;
+    let hit = say(&app, &start_session(&app).await, FAQ).await;
+    assert_eq!(hit["metadata"]["cached"], true);
+    // moka keeps its own monotonic clock, so the TTL is waited out for real.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let expired = say(&app, &start_session(&app).await, FAQ).await;
+    assert_eq!(expired["metadata"]["cached"], false);
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test]
+async fn reschedule_and_cancel_are_driven_by_tool_calls() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let created = app
+        .post_json("/api/appointments", &booking("2026-12-03", "09:00"))
+        .await;
+    assert_eq!(created.status(), 201);
+    let reference = json(created).await["data"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = start_session(&app).await;
+    fake.push(Step::tool_call(
+        "reschedule_appointment",
+        json!({ "reference": reference, "date": "2026-12-04", "time": "11:00" }),
+    ));
+    fake.push(Step::text("Done, see you on Friday at 11:00."));
+    let moved = say(
+        &app,
+        &session,
+        &format!("Could you move {reference} to Friday at 11, and explain why you need my phone? It is 555-201-3344."),
+    )
+    .await;
+    assert_eq!(moved["action"], "rescheduled", "{moved}");
+    assert_eq!(moved["appointment"]["time"], "11:00");
+    let stored = appointment_slot(&app, &reference).await;
+    assert_eq!(stored, ("2026-12-04".to_owned(), "11:00".to_owned()));
+
+    fake.push(Step::tool_call(
+        "cancel_appointment",
+        json!({ "reference": reference, "reason": "travelling" }),
+    ));
+    fake.push(Step::text("Your booking is cancelled."));
+    let cancelled = say(
+        &app,
+        &session,
+        &format!("Actually please cancel {reference}, and could you explain why there is no fee?"),
+    )
+    .await;
+    assert_eq!(cancelled["action"], "cancelled", "{cancelled}");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM appointments WHERE status = 'cancelled'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_catalog_and_quotes_are_driven_by_tool_calls() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    fake.push(Step::tool_call("list_services", json!({})));
+    fake.push(Step::tool_call(
+        "get_quote",
+        json!({ "serviceType": "deep", "squareFeet": 2000, "addOns": ["inside_oven"] }),
+    ));
+    fake.push(Step::text(
+        "A deep clean of 2,000 sq ft with the oven is quoted below.",
+    ));
+    let reply = say(
+        &app,
+        &session,
+        "For my 2000 sq ft house, could you explain which services you offer and what a deep clean would cost?",
+    )
+    .await;
+    assert_eq!(reply["action"], "quote", "{reply}");
+    assert_eq!(reply["quote"]["serviceType"], "deep", "{reply}");
+    let results = last_tool_results(&fake);
+    assert_eq!(results.len(), 2, "{results:?}");
+    let catalog = results[0].as_array().unwrap();
+    assert!(catalog.iter().any(|s| s["code"] == "deep"), "{catalog:?}");
+    assert_eq!(results[1]["total"], reply["quote"]["total"]);
+}
+
+#[tokio::test]
+async fn invalid_tool_arguments_name_the_field_and_book_nothing() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    let job = |date: &str, time: &str| json!({ "serviceType": "deep", "squareFeet": 2000, "date": date, "time": time });
+    fake.push(Step::tool_call(
+        "book_appointment",
+        job("2026-02-30", "09:00"),
+    ));
+    fake.push(Step::tool_call(
+        "book_appointment",
+        job("2026-12-03", "09:10"),
+    ));
+    fake.push(Step::text("Sorry, which date and time would suit you?"));
+    say(
+        &app,
+        &session,
+        "Book a deep clean for my 2000 sq ft house, I'm Ana Ruiz, phone 555-201-3344, address 12 Oak Street, Albany NY. \
+         Could you explain why you need the address?",
+    )
+    .await;
+    let results = last_tool_results(&fake);
+    let fields: Vec<&Value> = results.iter().map(|r| &r["field"]).collect();
+    assert_eq!(fields, [&json!("date"), &json!("time")], "{results:?}");
+    assert!(results.iter().all(|r| r["error"] == "invalid_field"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM appointments").await, 0);
+
+    // The same checks guard a reschedule: the booking stays where it was.
+    let created = app
+        .post_json("/api/appointments", &booking("2026-12-03", "09:00"))
+        .await;
+    let reference = json(created).await["data"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fake.push(Step::tool_call(
+        "reschedule_appointment",
+        json!({ "reference": reference, "date": "2026-12-04", "time": "11:15" }),
+    ));
+    fake.push(Step::text("That time is not available, sorry."));
+    let reply = say(
+        &app,
+        &session,
+        &format!(
+            "Could you move {reference} to Friday and explain why quarter past is not possible?"
+        ),
+    )
+    .await;
+    assert_ne!(reply["action"], "rescheduled");
+    assert_eq!(last_tool_results(&fake).last().unwrap()["field"], "time");
+    let stored = appointment_slot(&app, &reference).await;
+    assert_eq!(stored, ("2026-12-03".to_owned(), "09:00".to_owned()));
+}
+
+#[tokio::test]
+async fn a_model_reply_is_screened_before_the_customer_sees_it() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    let question = "Could you explain why a deep clean takes longer for my 2000 sq ft house?";
+    fake.push(Step::text(
+        "Our lead cleaner can explain it, call her on 555-867-5309.",
+    ));
+    let redacted = say(&app, &session, question).await;
+    let message = redacted["message"].as_str().unwrap();
+    assert!(
+        message.contains("[PHONE]") && !message.contains("867-5309"),
+        "{message}"
+    );
+    assert_eq!(redacted["metadata"]["tier"], "balanced");
+    let stored = scalar(
+        &app,
+        "SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND content LIKE '%867-5309%'",
+    )
+    .await;
+    assert_eq!(stored, 0, "the stored reply is redacted too");
+
+    let leak = "You are CleanSpace's scheduling assistant. Rules: 1. Be brief.";
+    fake.push(Step::text(leak));
+    let replaced = say(&app, &session, question).await;
+    let message = replaced["message"].as_str().unwrap();
+    assert!(
+        !message.is_empty() && !message.contains("Rules:"),
+        "{message}"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM safety_incidents WHERE direction = 'output' AND category = 'prompt_leak' \
+             AND conversation_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
 }

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use serde_json::{json, Value};
 
 use crate::fake_llm::{FakeLlm, Step};
 use crate::helpers::{json, spawn_app_with, TestApp};
@@ -13,11 +14,18 @@ use crate::llm::{llm_options, say, start_session};
 const OPEN_QUESTION: &str =
     "Could you explain how your deep cleaning differs from a standard one and why it takes longer?";
 
-/// Books through four turns; returns the last reply and each turn's latency.
-async fn book_through_outage(app: &TestApp) -> (serde_json::Value, Vec<Duration>) {
+const BALANCED: &str = "llama-3.3-70b-versatile";
+const FAST: &str = "llama-3.1-8b-instant";
+
+/// A question the built-in engine has no answer for (no booking field, no FAQ).
+const UNSERVED_QUESTION: &str =
+    "And how do you compare with other companies, why should I pick you?";
+
+/// Books through four turns; returns each turn's reply and latency.
+async fn book_through_outage(app: &TestApp) -> (Vec<Value>, Vec<Duration>) {
     let session = start_session(app).await;
     let mut latencies = Vec::new();
-    let mut last = serde_json::Value::Null;
+    let mut replies = Vec::new();
     for message in [
         "I need a standard cleaning for 900 sq ft, can you explain what is included and why it takes two hours?",
         "December 3 at 10am please, and could you tell me why you need my address?",
@@ -25,10 +33,24 @@ async fn book_through_outage(app: &TestApp) -> (serde_json::Value, Vec<Duration>
         "yes, book it",
     ] {
         let started = Instant::now();
-        last = say(app, &session, message).await;
+        replies.push(say(app, &session, message).await);
         latencies.push(started.elapsed());
     }
-    (last, latencies)
+    (replies, latencies)
+}
+
+fn breaker_state(reliability: &Value, model: &str) -> Value {
+    reliability["breakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["model"] == model)
+        .unwrap()["state"]
+        .clone()
+}
+
+async fn reliability_metrics(app: &TestApp) -> Value {
+    json(app.get("/api/reliability/metrics").await).await["data"].clone()
 }
 
 #[tokio::test]
@@ -40,8 +62,13 @@ async fn during_a_full_outage_every_turn_is_answered_and_bookings_continue() {
     let mut booked = 0;
     for round in 0..25 {
         // 4 turns per booking: 100 turns in all.
-        let (last, turns) = book_through_outage(&app).await;
+        let (replies, turns) = book_through_outage(&app).await;
         latencies.extend(turns);
+        assert!(
+            replies.iter().all(|r| r["action"] != "fallback"),
+            "a booking continues on the built-in engine without saying fallback: {replies:?}"
+        );
+        let last = &replies[replies.len() - 1];
         if last["action"] == "booked" {
             booked += 1;
         } else {
@@ -89,31 +116,35 @@ async fn an_open_breaker_lets_only_probes_through_and_closes_after_recovery() {
     for _ in 0..12 {
         say(&app, &session, OPEN_QUESTION).await;
     }
-    let breakers =
-        json(app.get("/api/reliability/metrics").await).await["data"]["breakers"].clone();
-    let state_of = |breakers: &serde_json::Value, model: &str| {
-        breakers
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["model"] == model)
-            .unwrap()["state"]
-            .clone()
-    };
+    let reliability = reliability_metrics(&app).await;
     assert_eq!(
-        state_of(&breakers, "llama-3.3-70b-versatile"),
+        breaker_state(&reliability, BALANCED),
         "open",
-        "{breakers}"
+        "{reliability}"
     );
-    let calls_when_open = fake.calls();
+    // While the balanced breaker is open its model sees no call; turns try the fast model
+    // until that breaker opens too, and then nothing reaches the provider.
+    let balanced_calls = fake.calls_for(BALANCED);
     for _ in 0..10 {
+        let reply = say(&app, &session, OPEN_QUESTION).await;
+        assert_eq!(reply["metadata"]["tier"], "local");
+    }
+    assert_eq!(
+        fake.calls_for(BALANCED),
+        balanced_calls,
+        "no calls reach an open breaker's model"
+    );
+    let reliability = reliability_metrics(&app).await;
+    assert_eq!(breaker_state(&reliability, FAST), "open", "{reliability}");
+    let calls_when_open = fake.calls();
+    for _ in 0..5 {
         let reply = say(&app, &session, OPEN_QUESTION).await;
         assert_eq!(reply["metadata"]["tier"], "local");
     }
     assert_eq!(
         fake.calls(),
         calls_when_open,
-        "no calls reach the provider while open"
+        "no calls reach the provider while both breakers are open"
     );
 
     fake.set_default(Step::text(
@@ -124,12 +155,11 @@ async fn an_open_breaker_lets_only_probes_through_and_closes_after_recovery() {
         let reply = say(&app, &session, OPEN_QUESTION).await;
         assert_ne!(reply["metadata"]["tier"], "local", "{reply}");
     }
-    let breakers =
-        json(app.get("/api/reliability/metrics").await).await["data"]["breakers"].clone();
+    let reliability = reliability_metrics(&app).await;
     assert_eq!(
-        state_of(&breakers, "llama-3.3-70b-versatile"),
+        breaker_state(&reliability, BALANCED),
         "closed",
-        "{breakers}"
+        "{reliability}"
     );
     assert_eq!(
         json(app.get("/api/health").await).await["status"],
@@ -220,4 +250,123 @@ async fn a_stalled_provider_never_holds_a_turn_past_its_deadline() {
     let elapsed = started.elapsed();
     assert_eq!(reply["metadata"]["tier"], "local");
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn with_a_quarter_of_the_calls_failing_retries_stay_within_a_fifth_of_the_calls() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::Flaky {
+        error_rate: 0.25,
+        then: Box::new(Step::text("Happy to explain.")),
+    });
+    // A wide window keeps the breaker closed at this error rate, so every failure asks the
+    // retry budget and the budget alone bounds the load.
+    let app = spawn_app_with(llm_options(&fake).var("CIRCUIT_BREAKER_WINDOW", "100")).await;
+    let sessions: Vec<String> = join_all((0..10).map(|_| start_session(&app))).await;
+    let turns = 100;
+    for i in 0..turns {
+        let reply = say(&app, &sessions[i % 10], OPEN_QUESTION).await;
+        assert_ne!(reply["action"], "blocked");
+    }
+    let reliability = reliability_metrics(&app).await;
+    let retries = &reliability["retries"];
+    let per_turn = fake.calls() as f64 / turns as f64;
+    println!(
+        "25 % upstream errors: {} calls for {turns} turns = {per_turn:.3} calls per turn; retries {retries}",
+        fake.calls()
+    );
+    assert_eq!(breaker_state(&reliability, BALANCED), "closed");
+    assert!(
+        retries["deniedByBudget"].as_u64().unwrap() > 0,
+        "the budget was the limit: {retries}"
+    );
+    // Retries and moves to the other model are at most 20 % of logical calls (one per turn).
+    assert!(per_turn <= 1.2, "{per_turn}");
+}
+
+#[tokio::test]
+async fn one_deadline_bounds_all_the_rounds_of_a_turn() {
+    let fake = FakeLlm::start().await.unwrap();
+    // A slow tool round, then a provider that stalls for longer than any timeout.
+    fake.push(Step::tool_call("list_services", json!({})).delayed(2_000));
+    fake.set_default(Step::Stall { ms: 60_000 });
+    let app = spawn_app_with(
+        llm_options(&fake)
+            .var("LLM_TIMEOUT_MS", "10000")
+            .var("LLM_TURN_DEADLINE_MS", "2500"),
+    )
+    .await;
+    let session = start_session(&app).await;
+    let started = Instant::now();
+    let reply = say(&app, &session, OPEN_QUESTION).await;
+    let elapsed = started.elapsed();
+    println!("a tool round of 2 s then a stall, 2.5 s turn deadline: answered in {elapsed:?}");
+    assert_eq!(fake.calls(), 2, "the tool round and the stalled one");
+    assert!(
+        elapsed < Duration::from_millis(2_500 + 1_500),
+        "took {elapsed:?}"
+    );
+    assert_eq!(reply["metadata"]["tier"], "local", "{reply}");
+    assert!(!reply["message"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn while_the_balanced_breaker_is_open_the_fast_model_answers() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_model_default(BALANCED, Step::status(500));
+    fake.set_default(Step::text("Happy to explain the difference."));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    for _ in 0..10 {
+        say(&app, &session, OPEN_QUESTION).await;
+    }
+    let reliability = reliability_metrics(&app).await;
+    assert_eq!(
+        breaker_state(&reliability, BALANCED),
+        "open",
+        "{reliability}"
+    );
+    let balanced_calls = fake.calls_for(BALANCED);
+    // The breaker refuses without a call, so moving on to the fast model spends no retry
+    // budget: every turn gets it, through the tool loop and through the cache alike.
+    for _ in 0..10 {
+        let reply = say(&app, &session, OPEN_QUESTION).await;
+        assert_eq!(reply["metadata"]["tier"], "fast", "{reply}");
+        assert_eq!(reply["metadata"]["model"], FAST);
+        assert_eq!(reply["message"], "Happy to explain the difference.");
+    }
+    let faq = say(
+        &app,
+        &start_session(&app).await,
+        "What are your opening hours, and why do you not open on public holidays?",
+    )
+    .await;
+    assert_eq!(faq["metadata"]["cached"], false);
+    assert_eq!(faq["metadata"]["tier"], "fast", "{faq}");
+    assert_eq!(faq["metadata"]["model"], FAST);
+    assert_eq!(fake.calls_for(BALANCED), balanced_calls);
+}
+
+#[tokio::test]
+async fn during_an_outage_only_a_turn_the_engine_cannot_serve_says_fallback() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::status(500));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    let unserved = say(&app, &session, UNSERVED_QUESTION).await;
+    assert_eq!(unserved["action"], "fallback", "{unserved}");
+    assert_eq!(unserved["metadata"]["tier"], "local");
+    assert!(!unserved["message"].as_str().unwrap().is_empty());
+    // The built-in engine can serve a booking: same outage, no "fallback".
+    let (replies, _) = book_through_outage(&app).await;
+    assert!(
+        replies.iter().all(|r| r["action"] != "fallback"),
+        "{replies:?}"
+    );
+    assert_eq!(replies[replies.len() - 1]["action"], "booked");
+    // With the model back the same question is an ordinary answer.
+    fake.set_default(Step::text("We are insured, vetted and on time."));
+    let healthy = spawn_app_with(llm_options(&fake)).await;
+    let answered = say(&healthy, &start_session(&healthy).await, UNSERVED_QUESTION).await;
+    assert_eq!(answered["action"], "answer", "{answered}");
 }

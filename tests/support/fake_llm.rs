@@ -9,7 +9,7 @@
     reason = "each including crate uses a different subset; `expect` would be unfulfilled in some"
 )]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -214,6 +214,7 @@ impl FakeLlm {
                 calls: 0,
                 queue: VecDeque::new(),
                 default: Arc::new(Step::text("OK")),
+                model_defaults: HashMap::new(),
                 requests: VecDeque::new(),
             }),
             stopped: stopped.clone(),
@@ -258,9 +259,28 @@ impl FakeLlm {
         self.shared.script().default = Arc::new(step);
     }
 
+    /// The behaviour for requests naming `model` once the queue is empty, in place of
+    /// [`set_default`](Self::set_default)'s, e.g. one model failing while another answers.
+    pub fn set_model_default(&self, model: &str, step: Step) {
+        self.shared
+            .script()
+            .model_defaults
+            .insert(model.to_owned(), Arc::new(step));
+    }
+
     /// Chat-completions requests received, whatever they were answered with.
     pub fn calls(&self) -> usize {
         self.shared.script().calls
+    }
+
+    /// How many of the recorded requests (the last 1000) named `model`.
+    pub fn calls_for(&self, model: &str) -> usize {
+        self.shared
+            .script()
+            .requests
+            .iter()
+            .filter(|request| request.get("model").and_then(Value::as_str) == Some(model))
+            .count()
     }
 
     /// Request bodies received, oldest first (the last 1000); non-JSON bodies appear as strings.
@@ -299,6 +319,7 @@ struct Script {
     calls: usize,
     queue: VecDeque<Arc<Step>>,
     default: Arc<Step>,
+    model_defaults: HashMap<String, Arc<Step>>,
     requests: VecDeque<Value>,
 }
 
@@ -308,11 +329,17 @@ impl Shared {
         self.script.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts and records one request and picks its step, under a single short lock.
+    /// Counts and records one request and picks its step (the queue, else the default of the
+    /// request's model, else the default), under a single short lock.
     fn record(&self, request: Value) -> (usize, Arc<Step>) {
         let mut guard = self.script();
         let script = &mut *guard;
         script.calls += 1;
+        let model_default = request
+            .get("model")
+            .and_then(Value::as_str)
+            .and_then(|model| script.model_defaults.get(model))
+            .map(Arc::clone);
         if script.requests.len() >= MAX_RECORDED {
             script.requests.pop_front();
         }
@@ -320,6 +347,7 @@ impl Shared {
         let step = script
             .queue
             .pop_front()
+            .or(model_default)
             .unwrap_or_else(|| Arc::clone(&script.default));
         (script.calls, step)
     }
@@ -782,6 +810,33 @@ mod tests {
         );
         assert!(runs[0].iter().all(|&status| status == 200 || status == 500));
         assert_eq!(runs[0], runs[1]);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_model_default_answers_that_model_after_the_queue() -> TestResult {
+        let fake = FakeLlm::start().await?;
+        let client = reqwest::Client::new();
+        fake.set_model_default("gpt-test", Step::status(500));
+        fake.push(Step::text("queued"));
+        let post = |model: &'static str| {
+            client
+                .post(format!("{}/chat/completions", fake.base_url))
+                .json(&json!({ "model": model, "messages": [] }))
+                .send()
+        };
+        assert_eq!(
+            post("gpt-test").await?.status(),
+            200,
+            "the queue comes first"
+        );
+        assert_eq!(post("gpt-test").await?.status(), 500);
+        let other: Value = post("gpt-other").await?.json().await?;
+        assert_eq!(other["choices"][0]["message"]["content"], "OK");
+        assert_eq!(
+            (fake.calls_for("gpt-test"), fake.calls_for("gpt-other")),
+            (2, 1)
+        );
         Ok(())
     }
 
