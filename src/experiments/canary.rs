@@ -290,8 +290,12 @@ impl CanaryService {
                 "minDurationMinutes": self.config.min_stage_duration.num_minutes() })
             })
             .collect();
-        json!({ "stages": stages, "maxLatencyIncrease": self.config.gate.max_latency_increase,
-            "maxCostIncrease": self.config.gate.max_cost_increase, "zCritical": self.config.gate.z_critical })
+        let gate = &self.config.gate;
+        json!({ "stages": stages, "maxLatencyIncrease": gate.max_latency_increase,
+            "maxCostIncrease": gate.max_cost_increase, "zCritical": gate.z_critical,
+            "nonInferiorityZ": gate.non_inferiority_z,
+            "margins": { "bookingRate": gate.booking_margin, "errorRate": gate.error_margin,
+                "incidentRate": gate.incident_margin } })
     }
 
     /// The dashboard's canary line.
