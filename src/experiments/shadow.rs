@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::canary::ExperimentError;
 use super::repository::{self as repo, Comparison};
+use super::variants::VariantCatalogue;
 use crate::clock::Clock;
 use crate::storage::Database;
 
@@ -29,16 +30,18 @@ pub struct ShadowConfig {
 pub struct ShadowService {
     db: Database,
     clock: Clock,
+    variants: Arc<VariantCatalogue>,
     config: Mutex<Option<ShadowConfig>>,
     slots: Arc<Semaphore>,
 }
 
 impl ShadowService {
     /// Off until started.
-    pub fn new(db: Database, clock: Clock) -> Self {
+    pub fn new(db: Database, clock: Clock, variants: Arc<VariantCatalogue>) -> Self {
         Self {
             db,
             clock,
+            variants,
             config: Mutex::new(None),
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
         }
@@ -49,13 +52,12 @@ impl ShadowService {
         if !(0.0..=1.0).contains(&sample_rate) || !sample_rate.is_finite() {
             return Err(ExperimentError::BadSampleRate);
         }
-        if !repo::variants(&self.db)
-            .await?
-            .iter()
-            .any(|v| v.name == variant)
-        {
-            return Err(ExperimentError::UnknownVariant(variant.to_owned()));
-        }
+        self.variants
+            .active(variant)
+            .map_err(|error| ExperimentError::Variant {
+                field: "variant",
+                error,
+            })?;
         if let Ok(mut config) = self.config.lock() {
             *config = Some(ShadowConfig {
                 variant: variant.to_owned(),
