@@ -185,7 +185,8 @@ pub struct Comparison {
     pub differences: Value,
 }
 
-/// Stores a comparison.
+/// Stores a comparison. `shadow_cost_micros` is 0 because shadow turns run the built-in
+/// engine and call no model (see `shadow.rs`): zero by construction, not unmeasured.
 pub async fn insert_comparison(
     db: &Database,
     c: &Comparison,
@@ -233,6 +234,7 @@ pub async fn shadow_summary(db: &Database, variant: &str) -> Result<Value, sqlx:
         "meanPrimaryLatencyMs": primary_ms,
         "meanShadowLatencyMs": shadow_ms,
         "shadowCostUsd": cost as f64 / 1_000_000.0,
+        "shadowEngine": "built-in",
     }))
 }
 

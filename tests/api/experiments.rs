@@ -486,3 +486,52 @@ async fn a_reply_stopped_by_the_output_screen_counts_as_a_safety_incident() {
     );
     assert_eq!(status["gate"]["stable"]["safetyIncidents"], 0, "{status}");
 }
+
+#[tokio::test]
+async fn a_shadow_turn_never_calls_the_model_or_spends_the_customers_budget() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let token = app.operator_token().await;
+    let (code, _) = operator_post(
+        &app,
+        &token,
+        "/api/shadow/start",
+        json!({ "variant": "professional", "sampleRate": 1.0 }),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (session, _) = start_session(&app, Some("baseline")).await;
+    fake.reset_calls();
+    say(
+        &app,
+        &session,
+        "Could you explain what a deep clean includes and when you could come on Thursday for my 2000 sq ft house?",
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let shadow = loop {
+        let shadow = json(app.get("/api/shadow/status").await).await["data"].clone();
+        if shadow["agreement"]["comparisons"] == 1 || tokio::time::Instant::now() > deadline {
+            break shadow;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(shadow["agreement"]["comparisons"], 1, "{shadow}");
+    assert_eq!(shadow["agreement"]["shadowEngine"], "built-in");
+    assert_eq!(shadow["agreement"]["shadowCostUsd"], 0.0);
+    assert_eq!(
+        fake.calls(),
+        1,
+        "only the customer's turn reached the model"
+    );
+    let spent: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(cost_micros), 0) FROM conversations")
+        .fetch_one(&app.state.db.reader)
+        .await
+        .unwrap();
+    let budget = app.state.llm.as_ref().unwrap().gateway.budget().view();
+    assert!(spent > 0, "the customer's turn was a paid model call");
+    assert!(
+        (budget.daily_spent_usd - spent as f64 / 1_000_000.0).abs() < 1e-9,
+        "the budget holds exactly the customer's spend: {budget:?}"
+    );
+}
