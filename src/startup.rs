@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::experiments::gate::GateConfig;
 use crate::experiments::rollout::RolloutConfig;
-use crate::experiments::{CanaryService, ShadowService};
+use crate::experiments::{CanaryService, ShadowService, VariantCatalogue};
 use crate::http;
 use crate::http::rate_limit::{spawn_pruner, RateLimits};
 use crate::observability::metrics::Metrics;
@@ -155,12 +155,17 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
             ..GateConfig::default()
         },
     };
+    let variants = Arc::new(
+        VariantCatalogue::load(&db)
+            .await
+            .context("variant catalogue")?,
+    );
     let canary = Arc::new(
-        CanaryService::load(db.clone(), clock.clone(), rollout_config)
+        CanaryService::load(db.clone(), clock.clone(), rollout_config, variants.clone())
             .await
             .context("canary state")?,
     );
-    let shadow = Arc::new(ShadowService::new(db.clone(), clock.clone()));
+    let shadow = Arc::new(ShadowService::new(db.clone(), clock.clone(), variants));
     let chat = Arc::new(ChatService::new(ChatParts {
         db: db.clone(),
         clock: clock.clone(),

@@ -5,7 +5,6 @@
 
 use super::agent::{Action, AgentState, Reply, Stage};
 use super::draft::Missing;
-use super::replies::Voice;
 use super::tools::{self, Effects};
 use crate::booking::{BookingError, BookingService};
 use crate::llm::gateway::{GatewayError, LlmGateway, Prompt};
@@ -55,16 +54,9 @@ impl LlmTurnError {
     }
 }
 
-fn tone(voice: Voice) -> &'static str {
-    match voice {
-        Voice::Baseline => "friendly and concise",
-        Voice::Professional => "formal, courteous and precise",
-        Voice::Casual => "relaxed, warm and brief, an emoji now and then",
-    }
-}
-
-/// The system prompt: role, rules, facts, and what the draft already holds (no PII).
-pub fn system_prompt(voice: Voice, today: chrono::NaiveDate, state: &AgentState) -> String {
+/// The system prompt: role, rules, the variant's `tone`, facts, and what the draft
+/// already holds (no PII).
+pub fn system_prompt(tone: &str, today: chrono::NaiveDate, state: &AgentState) -> String {
     let draft = &state.draft;
     let on_file = |present: bool| if present { "on file" } else { "missing" };
     format!(
@@ -75,7 +67,6 @@ jobs start on the half hour, from 2 hours to 60 days ahead. Use the tools for pr
 Personal details in messages appear as [PHONE], [EMAIL], [ADDRESS]: the real values are on file and the booking tool uses them. \
 Before book_appointment, summarise the job, date, time and price and get a clear yes. \
 Known so far: service {service}, size {size}, date {date}; name {name}, phone {phone}, address {address}.",
-        tone = tone(voice),
         today = today.format("%A %Y-%m-%d"),
         service = draft.service.map_or("unknown", |s| s.as_str()),
         size = draft.square_feet.map_or("unknown".to_owned(), |s| format!("{s} sq ft")),
@@ -120,7 +111,7 @@ pub async fn respond(
     booking: &BookingService,
     state: &mut AgentState,
     history: &mut Vec<ChatMessage>,
-    voice: Voice,
+    tone: &str,
     tier: Tier,
     temperature: f32,
 ) -> Result<LlmTurn, LlmTurnError> {
@@ -131,7 +122,7 @@ pub async fn respond(
     // One deadline for every round of the turn, not one per call.
     let deadline = gateway.turn_deadline();
     for _ in 0..MAX_ROUNDS {
-        let system = system_prompt(voice, booking.today(), state);
+        let system = system_prompt(tone, booking.today(), state);
         let prompt = Prompt {
             messages: trimmed_prompt(system, history, gateway.max_input_tokens()),
             tools: definitions.clone(),

@@ -7,7 +7,7 @@ use super::draft::Missing;
 use crate::booking::calendar::Slot;
 use crate::booking::pricing::{Quote, ServiceCode};
 
-/// The tone of a variant.
+/// The wording of the built-in engine; each variant names one in its `voice` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Voice {
     Baseline,
@@ -16,7 +16,7 @@ pub enum Voice {
 }
 
 impl Voice {
-    /// The voice of a variant name; unknown names speak like the baseline.
+    /// The voice of that name; unknown names speak like the baseline.
     pub fn of(variant: &str) -> Voice {
         match variant {
             "professional" => Voice::Professional,

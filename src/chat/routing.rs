@@ -70,12 +70,12 @@ impl Turn {
     }
 }
 
-/// Sampling temperature of a variant.
-fn temperature(variant: &str) -> f32 {
-    match variant {
-        "professional" => 0.2,
-        "casual" => 0.7,
-        _ => 0.3,
+/// How a variant asks a model: its tone and sampling temperature, from the catalogue.
+/// A variant missing from it asks plainly at the baseline's defaults.
+fn model_style(service: &ChatService, variant: &str) -> (String, f32) {
+    match service.canary.variants().get(variant) {
+        Some(v) => (v.tone.clone(), v.temperature as f32),
+        None => ("friendly and concise".to_owned(), 0.3),
     }
 }
 
@@ -127,13 +127,13 @@ impl ChatService {
         let result = if self.is_context_free(session, &found, verdict) && llm.cache.enabled() {
             self.cached_answer(llm, session, text, decision.tier).await
         } else {
-            let temperature = temperature(&session.variant);
+            let (tone, temperature) = model_style(self, &session.variant);
             llm_agent::respond(
                 &llm.gateway,
                 self.agent.booking(),
                 &mut session.agent,
                 &mut session.history,
-                voice,
+                &tone,
                 decision.tier,
                 temperature,
             )
@@ -193,18 +193,16 @@ impl ChatService {
         tier: Tier,
     ) -> Result<Turn, LlmTurnError> {
         let key = cache_key(&session.variant, text);
-        let system = llm_agent::system_prompt(
-            session.voice,
-            self.agent.booking().today(),
-            &AgentState::default(),
-        );
+        let (tone, temperature) = model_style(self, &session.variant);
+        let system =
+            llm_agent::system_prompt(&tone, self.agent.booking().today(), &AgentState::default());
         let prompt = Prompt {
             messages: vec![
                 ChatMessage::text("system", system),
                 ChatMessage::text("user", text.to_owned()),
             ],
             tools: Vec::new(),
-            temperature: temperature(&session.variant),
+            temperature,
         };
         let gateway = &llm.gateway;
         let produced = llm

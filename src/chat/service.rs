@@ -26,9 +26,6 @@ use crate::storage::Database;
 /// Longest accepted customer message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
-/// Variants a session can be started with.
-pub const VARIANTS: [&str; 3] = ["baseline", "professional", "casual"];
-
 /// Why a chat call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -135,6 +132,15 @@ impl ChatService {
         }
     }
 
+    /// The built-in engine's wording for a variant, from the catalogue; a variant missing
+    /// from it speaks like the baseline.
+    pub(super) fn voice_of(&self, variant: &str) -> Voice {
+        self.canary
+            .variants()
+            .get(variant)
+            .map_or(Voice::Baseline, |v| Voice::of(&v.voice))
+    }
+
     /// Live sessions in memory.
     pub fn live_sessions(&self) -> u64 {
         self.sessions.len()
@@ -146,15 +152,18 @@ impl ChatService {
         let session_id = sessions::new_session_id();
         let variant = match variant.map(str::trim).filter(|v| !v.is_empty()) {
             None => self.canary.variant_for(&session_id),
-            Some(v) if VARIANTS.contains(&v) => v.to_owned(),
-            Some(v) => {
-                return Err(ChatError::Invalid {
-                    field: "variant",
-                    message: format!(
-                        "unknown variant `{v}`; expected baseline, professional or casual"
-                    ),
-                })
-            }
+            Some(v) => match self.canary.variants().active(v) {
+                Ok(found) => found.name.clone(),
+                Err(error) => {
+                    return Err(ChatError::Invalid {
+                        field: "variant",
+                        message: format!(
+                            "{error}; expected one of {}",
+                            self.canary.variants().active_names().join(", ")
+                        ),
+                    })
+                }
+            },
         };
         let variant = variant.as_str();
         let conversation_id = sessions::new_conversation_id();
@@ -168,7 +177,7 @@ impl ChatService {
             },
         )
         .await?;
-        let voice = Voice::of(variant);
+        let voice = self.voice_of(variant);
         self.sessions.insert(
             session_id.clone(),
             Session {
@@ -210,7 +219,7 @@ impl ChatService {
         if self.clock.now() - last.with_timezone(&chrono::Utc) > idle {
             return Err(ChatError::SessionNotFound);
         }
-        let voice = Voice::of(&row.variant);
+        let voice = self.voice_of(&row.variant);
         Ok(self.sessions.insert(
             session_id.to_owned(),
             Session {

@@ -7,7 +7,6 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::agent::{Action, AgentState};
-use super::replies::Voice;
 use super::service::ChatService;
 use crate::experiments::repository::Comparison;
 
@@ -34,13 +33,14 @@ impl ChatService {
         primary: PrimaryOutcome,
     ) {
         let agent = self.shadow_agent.clone();
+        let voice = self.voice_of(&variant);
         let shadow = self.shadow.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let started = Instant::now();
             let found = agent.extract(&text, &state);
             let result = agent
-                .respond_with(&mut state, &text, &found, Voice::of(&variant), off_topic)
+                .respond_with(&mut state, &text, &found, voice, off_topic)
                 .await;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             let shadow_action = match &result {

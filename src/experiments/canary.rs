@@ -2,7 +2,7 @@
 //! transition as an event row, fed with per-variant figures from the database, and
 //! the source of each new session's variant.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -10,14 +10,19 @@ use serde_json::{json, Value};
 use super::gate::{self, VariantFigures};
 use super::repository as repo;
 use super::rollout::{CanaryError, Event, Rollout, RolloutConfig, STAGES};
+use super::variants::{VariantCatalogue, VariantError};
 use crate::clock::Clock;
 use crate::storage::Database;
 
 /// Why a canary request was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
-    #[error("unknown variant `{0}`")]
-    UnknownVariant(String),
+    #[error("{error}")]
+    Variant {
+        /// The request field that named the variant.
+        field: &'static str,
+        error: VariantError,
+    },
     #[error("the candidate must differ from the stable variant")]
     SameVariant,
     #[error("a canary is already running ({0}); stop or finish it first")]
@@ -42,6 +47,7 @@ pub struct CanaryService {
     db: Database,
     clock: Clock,
     config: RolloutConfig,
+    variants: Arc<VariantCatalogue>,
     state: Mutex<State>,
 }
 
@@ -51,6 +57,7 @@ impl CanaryService {
         db: Database,
         clock: Clock,
         config: RolloutConfig,
+        variants: Arc<VariantCatalogue>,
     ) -> Result<Self, sqlx::Error> {
         let (stable, rollout) = repo::load_state(&db).await?;
         let rollout = rollout.and_then(|text| serde_json::from_str::<Rollout>(&text).ok());
@@ -58,8 +65,14 @@ impl CanaryService {
             db,
             clock,
             config,
+            variants,
             state: Mutex::new(State { stable, rollout }),
         })
+    }
+
+    /// The variant catalogue.
+    pub fn variants(&self) -> &VariantCatalogue {
+        &self.variants
     }
 
     /// The variant a new session gets: the rollout's split while one is active,
@@ -124,17 +137,12 @@ impl CanaryService {
         auto_promote: bool,
         auto_rollback: bool,
     ) -> Result<Value, ExperimentError> {
-        let known: Vec<String> = repo::variants(&self.db)
-            .await?
-            .into_iter()
-            .map(|v| v.name)
-            .collect();
         let (current_stable, current) = self.snapshot();
         let stable = stable.unwrap_or(&current_stable).to_owned();
-        for name in [candidate, stable.as_str()] {
-            if !known.iter().any(|k| k == name) {
-                return Err(ExperimentError::UnknownVariant(name.to_owned()));
-            }
+        for (field, name) in [("candidate", candidate), ("stable", stable.as_str())] {
+            self.variants
+                .active(name)
+                .map_err(|error| ExperimentError::Variant { field, error })?;
         }
         if candidate == stable {
             return Err(ExperimentError::SameVariant);
@@ -290,8 +298,12 @@ impl CanaryService {
                 "minDurationMinutes": self.config.min_stage_duration.num_minutes() })
             })
             .collect();
-        json!({ "stages": stages, "maxLatencyIncrease": self.config.gate.max_latency_increase,
-            "maxCostIncrease": self.config.gate.max_cost_increase, "zCritical": self.config.gate.z_critical })
+        let gate = &self.config.gate;
+        json!({ "stages": stages, "maxLatencyIncrease": gate.max_latency_increase,
+            "maxCostIncrease": gate.max_cost_increase, "zCritical": gate.z_critical,
+            "nonInferiorityZ": gate.non_inferiority_z,
+            "margins": { "bookingRate": gate.booking_margin, "errorRate": gate.error_margin,
+                "incidentRate": gate.incident_margin } })
     }
 
     /// The dashboard's canary line.

@@ -70,6 +70,15 @@ pub struct GateConfig {
     /// Cost-per-conversation differences below this many micro-dollars never count, so
     /// two near-zero costs (built-in engine, cache hits) cannot trip the ratio.
     pub min_cost_difference_micros: f64,
+    /// One-sided z of the confidence bound that must clear each rate's margin before the
+    /// candidate is "clearly fine" (1.645: 95 % one-sided).
+    pub non_inferiority_z: f64,
+    /// Largest booking-rate drop tolerated as "no worse", in rate points (0.05 = 5 points).
+    pub booking_margin: f64,
+    /// Largest rise of the failed-turn rate tolerated as "no worse" (0.02 = 2 points).
+    pub error_margin: f64,
+    /// Largest rise of the safety-incident rate per turn tolerated as "no worse".
+    pub incident_margin: f64,
 }
 
 impl Default for GateConfig {
@@ -80,6 +89,10 @@ impl Default for GateConfig {
             max_cost_increase: 0.3,
             z_critical: DEFAULT_Z_CRITICAL,
             min_cost_difference_micros: 10.0,
+            non_inferiority_z: 1.645,
+            booking_margin: 0.05,
+            error_margin: 0.02,
+            incident_margin: 0.005,
         }
     }
 }
@@ -89,18 +102,20 @@ impl Default for GateConfig {
 /// A rollout runs three rate checks at each of four stages. Over 1,000 simulated
 /// rollouts at six conversations a minute with the default stage minimums, 1.96 rolled
 /// back 16 % of candidates identical to stable; 3.29 rolled back 0.7 % and still caught a
-/// ten-point rise of failed turns at the first stage every time. The price: a ten-point
-/// booking drop slipped through 29 % of the time (0.9 % at 1.96), because 50–400
-/// conversations cannot show it reliably; a larger last-stage minimum is the fix.
+/// ten-point rise of failed turns at the first stage every time. This threshold only
+/// decides "clearly worse"; advancing needs the non-inferiority bound of each rate to clear
+/// its margin as well, so a candidate that is not shown worse is not thereby promoted.
 pub const DEFAULT_Z_CRITICAL: f64 = 3.29;
 
 /// What the gate recommends.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "decision", content = "reason", rename_all = "snake_case")]
 pub enum GateDecision {
-    /// Nothing is worse: the candidate may take the next stage.
+    /// Nothing is worse and every rate is shown within its margin: the candidate may take
+    /// the next stage.
     Advance,
-    /// Not enough data yet; the reason says what is missing.
+    /// Not enough data yet, or not enough to show the candidate is no worse; the reason
+    /// says which.
     Wait(String),
     /// At least one metric is worse; the reason lists them.
     Rollback(String),
@@ -110,11 +125,13 @@ pub enum GateDecision {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Not worse than stable.
+    /// Not worse than stable: for a rate, shown within its margin.
     Ok,
     /// Worse than stable beyond the configured threshold.
     Worse,
-    /// One side has no data for this metric; it does not block advancing.
+    /// A rate neither shown worse nor shown within its margin yet; it holds the stage.
+    Unproven,
+    /// One side has no latency or cost data; it does not block advancing.
     Inconclusive,
 }
 
@@ -132,6 +149,11 @@ pub struct Check {
     /// The z score (candidate minus stable) for rates, the candidate ÷ stable ratio for
     /// latency and cost; `None` when undefined.
     pub statistic: Option<f64>,
+    /// For rates: the upper confidence bound of how much worse the candidate is (rate
+    /// points, positive = worse); `None` for latency and cost or without data.
+    pub worse_by_at_most: Option<f64>,
+    /// For rates: the margin that bound must stay below for the candidate to advance.
+    pub margin: Option<f64>,
     /// The outcome.
     pub verdict: Verdict,
 }
@@ -189,6 +211,31 @@ pub fn continuity_corrected_z(
     })
 }
 
+/// One-sided upper confidence bound of `rate_a − rate_b`, Agresti–Caffo: one success and
+/// one failure are added to each sample before the Wald interval is taken. The plain Wald
+/// interval is zero-width when a sample has no events (0 incidents in 250 turns would
+/// "prove" a rate of exactly 0); the adjusted one stays honest at small counts and rare
+/// events. `None` when a sample is empty or a count exceeds its sample.
+pub fn difference_upper_bound(
+    successes_a: u64,
+    n_a: u64,
+    successes_b: u64,
+    n_b: u64,
+    z: f64,
+) -> Option<f64> {
+    if n_a == 0 || n_b == 0 || successes_a > n_a || successes_b > n_b {
+        return None;
+    }
+    let adjusted = |successes: u64, n: u64| {
+        let n = n as f64 + 2.0;
+        ((successes as f64 + 1.0) / n, n)
+    };
+    let (p_a, n_a) = adjusted(successes_a, n_a);
+    let (p_b, n_b) = adjusted(successes_b, n_b);
+    let standard_error = (p_a * (1.0 - p_a) / n_a + p_b * (1.0 - p_b) / n_b).sqrt();
+    Some(p_a - p_b + z * standard_error)
+}
+
 /// Which direction of a rate is bad.
 #[derive(Clone, Copy)]
 enum Bad {
@@ -200,7 +247,8 @@ enum Bad {
 ///
 /// Too few conversations on either side → `Wait("too few samples")` (the checks are
 /// still reported, for the dashboard). Otherwise any `worse` check → `Rollback` naming
-/// the metrics; else `Advance`. `inconclusive` checks do not hold the candidate back.
+/// the metrics; else any `unproven` rate → `Wait` naming them (inconclusive is never
+/// promoted); else `Advance`. Latency and cost without data do not hold the candidate back.
 pub fn evaluate(
     candidate: &VariantFigures,
     stable: &VariantFigures,
@@ -211,75 +259,95 @@ pub fn evaluate(
             "booking_rate",
             (candidate.bookings, candidate.conversations),
             (stable.bookings, stable.conversations),
-            Bad::Lower,
+            (Bad::Lower, config.booking_margin),
             config,
         ),
         rate_check(
             "error_rate",
             (candidate.errors, candidate.turns),
             (stable.errors, stable.turns),
-            Bad::Higher,
+            (Bad::Higher, config.error_margin),
             config,
         ),
         rate_check(
             "incident_rate",
             (candidate.safety_incidents, candidate.turns),
             (stable.safety_incidents, stable.turns),
-            Bad::Higher,
+            (Bad::Higher, config.incident_margin),
             config,
         ),
         latency_check(candidate, stable, config),
         cost_check(candidate, stable, config),
     ];
-
     let decision = if candidate.conversations < config.min_samples
         || stable.conversations < config.min_samples
     {
         GateDecision::Wait("too few samples".to_string())
     } else {
-        let worse: Vec<&str> = checks
-            .iter()
-            .filter(|check| check.verdict == Verdict::Worse)
-            .map(|check| check.metric.as_str())
-            .collect();
-        if worse.is_empty() {
-            GateDecision::Advance
-        } else {
-            GateDecision::Rollback(format!("worse than stable: {}", worse.join(", ")))
-        }
+        decide(&checks)
     };
     GateReport { decision, checks }
 }
 
+/// The decision of checks judged on enough samples.
+fn decide(checks: &[Check]) -> GateDecision {
+    let metrics_with = |verdict: Verdict| -> Vec<&str> {
+        checks
+            .iter()
+            .filter(|check| check.verdict == verdict)
+            .map(|check| check.metric.as_str())
+            .collect()
+    };
+    let worse = metrics_with(Verdict::Worse);
+    if !worse.is_empty() {
+        return GateDecision::Rollback(format!("worse than stable: {}", worse.join(", ")));
+    }
+    let unproven = metrics_with(Verdict::Unproven);
+    if !unproven.is_empty() {
+        return GateDecision::Wait(format!(
+            "not yet shown within the margin: {}",
+            unproven.join(", ")
+        ));
+    }
+    GateDecision::Advance
+}
+
+/// Worse when the continuity-corrected z passes `z_critical` in the bad direction; Ok
+/// when the upper bound of the harm (the rate's move in the bad direction) is below the
+/// margin; Unproven otherwise, including when a side has no data.
 fn rate_check(
     metric: &str,
     (candidate_hits, candidate_n): (u64, u64),
     (stable_hits, stable_n): (u64, u64),
-    bad: Bad,
+    (bad, margin): (Bad, f64),
     config: &GateConfig,
 ) -> Check {
     let statistic = continuity_corrected_z(candidate_hits, candidate_n, stable_hits, stable_n);
-    let verdict = match statistic {
-        Some(z) => {
-            let significantly_worse = match bad {
-                Bad::Lower => z <= -config.z_critical,
-                Bad::Higher => z >= config.z_critical,
-            };
-            if significantly_worse {
-                Verdict::Worse
-            } else {
-                Verdict::Ok
-            }
+    let significantly_worse = statistic.is_some_and(|z| match bad {
+        Bad::Lower => z <= -config.z_critical,
+        Bad::Higher => z >= config.z_critical,
+    });
+    let z = config.non_inferiority_z;
+    let worse_by_at_most = match bad {
+        Bad::Lower => difference_upper_bound(stable_hits, stable_n, candidate_hits, candidate_n, z),
+        Bad::Higher => {
+            difference_upper_bound(candidate_hits, candidate_n, stable_hits, stable_n, z)
         }
-        // Both sides observed and z undefined means both rates are 0 (or both 1): equal.
-        None if candidate_n > 0 && stable_n > 0 => Verdict::Ok,
-        None => Verdict::Inconclusive,
+    };
+    let verdict = if significantly_worse {
+        Verdict::Worse
+    } else if worse_by_at_most.is_some_and(|bound| bound < margin) {
+        Verdict::Ok
+    } else {
+        Verdict::Unproven
     };
     Check {
         metric: metric.to_string(),
         candidate: ratio(candidate_hits, candidate_n),
         stable: ratio(stable_hits, stable_n),
         statistic,
+        worse_by_at_most,
+        margin: Some(margin),
         verdict,
     }
 }
@@ -305,6 +373,8 @@ fn latency_check(
         candidate: c,
         stable: s,
         statistic,
+        worse_by_at_most: None,
+        margin: None,
         verdict,
     }
 }
@@ -327,6 +397,8 @@ fn cost_check(candidate: &VariantFigures, stable: &VariantFigures, config: &Gate
         candidate: c,
         stable: s,
         statistic: (s > 0.0).then(|| c / s),
+        worse_by_at_most: None,
+        margin: None,
         verdict,
     }
 }

@@ -215,14 +215,98 @@ fn near_zero_costs_do_not_trip_the_ratio() {
 }
 
 #[test]
-fn rates_without_turns_are_inconclusive() {
+fn rates_without_turns_are_unproven_and_hold_the_candidate() {
     let mut candidate = baseline();
     candidate.turns = 0;
     candidate.errors = 0;
     let report = evaluate(&candidate, &baseline(), &config());
-    assert_eq!(verdict_of(&report, "error_rate"), Verdict::Inconclusive);
-    assert_eq!(verdict_of(&report, "incident_rate"), Verdict::Inconclusive);
+    assert_eq!(verdict_of(&report, "error_rate"), Verdict::Unproven);
+    assert_eq!(verdict_of(&report, "incident_rate"), Verdict::Unproven);
+    assert_eq!(
+        report.decision,
+        GateDecision::Wait("not yet shown within the margin: error_rate, incident_rate".into())
+    );
+}
+
+#[test]
+fn the_upper_bound_of_a_difference_matches_a_worked_example() {
+    // Agresti–Caffo: 31/102 against 21/102, standard error 0.060 64, plus 1.645 of it.
+    let bound = difference_upper_bound(30, 100, 20, 100, 1.645).unwrap();
+    assert!((bound - 0.197_788).abs() < 1e-5, "{bound}");
+    assert_eq!(difference_upper_bound(1, 0, 1, 10, 1.645), None);
+    assert_eq!(difference_upper_bound(11, 10, 1, 10, 1.645), None);
+    // No events on either side still leaves a positive bound on few samples.
+    assert!(difference_upper_bound(0, 250, 0, 2_250, 1.645).unwrap() > 0.005);
+}
+
+#[test]
+fn a_drop_too_small_to_be_significant_but_maybe_past_the_margin_waits() {
+    // 25 % of 100 against 30 % of 900: z ≈ −1, far from worse, but the drop could be up to
+    // about 12 points, past the 5-point margin.
+    let candidate = VariantFigures {
+        conversations: 100,
+        bookings: 25,
+        errors: 10,
+        turns: 500,
+        cost_micros: 40_000,
+        ..baseline()
+    };
+    let stable = VariantFigures {
+        conversations: 900,
+        bookings: 270,
+        errors: 90,
+        turns: 4_500,
+        cost_micros: 360_000,
+        ..baseline()
+    };
+    let report = evaluate(&candidate, &stable, &config());
+    let booking = &report.checks[0];
+    assert_eq!(booking.verdict, Verdict::Unproven);
+    assert!(booking.statistic.unwrap() > -config().z_critical);
+    let bound = booking.worse_by_at_most.unwrap();
+    assert!((bound - 0.120_836).abs() < 1e-5, "{bound}");
+    assert_eq!(booking.margin, Some(0.05));
+    assert!(
+        matches!(&report.decision, GateDecision::Wait(reason) if reason.contains("booking_rate")),
+        "{:?}",
+        report.decision
+    );
+    // Ten times the data and a 1-point dip: the bound is inside the margin.
+    let candidate = VariantFigures {
+        conversations: 1_000,
+        bookings: 290,
+        errors: 100,
+        turns: 5_000,
+        cost_micros: 400_000,
+        ..baseline()
+    };
+    let stable = VariantFigures {
+        conversations: 9_000,
+        bookings: 2_700,
+        errors: 900,
+        turns: 45_000,
+        cost_micros: 3_600_000,
+        ..baseline()
+    };
+    let report = evaluate(&candidate, &stable, &config());
+    assert_eq!(verdict_of(&report, "booking_rate"), Verdict::Ok);
     assert_eq!(report.decision, GateDecision::Advance);
+}
+
+#[test]
+fn worse_wins_over_unproven() {
+    let mut candidate = baseline();
+    candidate.conversations = 100;
+    candidate.bookings = 30;
+    candidate.turns = 500;
+    candidate.errors = 200;
+    candidate.cost_micros = 40_000;
+    let report = evaluate(&candidate, &baseline(), &config());
+    assert_eq!(verdict_of(&report, "booking_rate"), Verdict::Unproven);
+    assert_eq!(
+        report.decision,
+        GateDecision::Rollback("worse than stable: error_rate".into())
+    );
 }
 
 #[test]
@@ -236,6 +320,8 @@ fn the_report_serialises_in_camel_case_with_the_reason_inline() {
     assert_eq!(json["checks"][1]["metric"], "error_rate");
     assert_eq!(json["checks"][1]["verdict"], "worse");
     assert!(json["checks"][1]["statistic"].as_f64().unwrap() > 3.29);
+    assert!(json["checks"][1]["worseByAtMost"].as_f64().unwrap() > 0.02);
+    assert_eq!(json["checks"][1]["margin"], 0.02);
 
     let advance = serde_json::to_value(evaluate(&baseline(), &baseline(), &config())).unwrap();
     assert_eq!(advance["decision"], "advance");

@@ -10,21 +10,29 @@ use super::gate::VariantFigures;
 use crate::storage::{db_time, Database};
 
 /// A variant as stored.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantRow {
     pub name: String,
+    /// The model tier it prefers: `local`, `fast` or `balanced`.
     pub tier: String,
+    /// Sampling temperature of its model calls.
     pub temperature: f64,
+    /// The tone its system prompt asks the model for.
     pub tone: String,
+    /// The built-in engine's wording: `baseline`, `professional` or `casual`.
+    pub voice: String,
+    /// Whether new sessions and rollouts may use it.
     pub active: bool,
 }
 
 /// Every variant.
 pub async fn variants(db: &Database) -> Result<Vec<VariantRow>, sqlx::Error> {
-    sqlx::query_as("SELECT name, tier, temperature, tone, active FROM variants ORDER BY name")
-        .fetch_all(&db.reader)
-        .await
+    sqlx::query_as(
+        "SELECT name, tier, temperature, tone, voice, active FROM variants ORDER BY name",
+    )
+    .fetch_all(&db.reader)
+    .await
 }
 
 /// (stable variant, rollout JSON).
@@ -109,6 +117,10 @@ pub async fn recent_events(db: &Database, limit: u32) -> Result<Vec<EventRow>, s
 }
 
 /// Outcomes of one variant's conversations started since `since`.
+///
+/// Safety incidents are the turns whose input was blocked plus the replies the output
+/// screen stopped. One stopped reply writes a row per finding, all with the same
+/// timestamp, so replies are counted as distinct (conversation, second) pairs.
 pub async fn figures(
     db: &Database,
     variant: &str,
@@ -118,10 +130,16 @@ pub async fn figures(
     let (conversations, bookings, turns, errors, incidents, cost): (i64, i64, i64, i64, i64, i64) =
         sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(outcome = 'booked'), 0), COALESCE(SUM(turns), 0),
-                COALESCE(SUM(fallback_turns + error_turns), 0), COALESCE(SUM(blocked_turns), 0),
+                COALESCE(SUM(fallback_turns + error_turns), 0),
+                COALESCE(SUM(blocked_turns), 0) + (
+                    SELECT COUNT(DISTINCT i.conversation_id || ' ' || i.created_at)
+                    FROM safety_incidents i JOIN conversations o ON o.id = i.conversation_id
+                    WHERE i.direction = 'output' AND o.variant = ? AND o.started_at >= ?),
                 COALESCE(SUM(cost_micros), 0)
          FROM conversations WHERE variant = ? AND started_at >= ?",
         )
+        .bind(variant)
+        .bind(&since)
         .bind(variant)
         .bind(&since)
         .fetch_one(&db.reader)
@@ -167,7 +185,8 @@ pub struct Comparison {
     pub differences: Value,
 }
 
-/// Stores a comparison.
+/// Stores a comparison. `shadow_cost_micros` is 0 because shadow turns run the built-in
+/// engine and call no model (see `shadow.rs`): zero by construction, not unmeasured.
 pub async fn insert_comparison(
     db: &Database,
     c: &Comparison,
@@ -215,6 +234,7 @@ pub async fn shadow_summary(db: &Database, variant: &str) -> Result<Value, sqlx:
         "meanPrimaryLatencyMs": primary_ms,
         "meanShadowLatencyMs": shadow_ms,
         "shadowCostUsd": cost as f64 / 1_000_000.0,
+        "shadowEngine": "built-in",
     }))
 }
 

@@ -198,8 +198,12 @@ const DAY: i64 = 24 * 60;
 
 #[test]
 fn an_identical_candidate_is_promoted_through_every_stage_in_twenty_seeded_runs() {
+    // Advancing needs each rate's non-inferiority bound inside its margin, which at a
+    // 5-point booking margin takes a few hundred candidate conversations per stage, more
+    // than the minimums: seeds 0–19 were promoted after 399 to 1,445 minutes (median
+    // about 970, i.e. some 2,400 to 8,700 conversations), so they get two days.
     for seed in 0..20 {
-        let outcome = simulate(seed, &STABLE, TRAFFIC, &RolloutConfig::default(), DAY);
+        let outcome = simulate(seed, &STABLE, TRAFFIC, &RolloutConfig::default(), 2 * DAY);
         assert_eq!(
             kinds(&outcome),
             vec![
@@ -280,6 +284,34 @@ fn ten_fewer_points_of_bookings_is_rolled_back_at_the_first_stage_with_enough_sa
         let reason = outcome.events[1].detail["reason"].as_str().unwrap();
         assert!(reason.contains("booking_rate"), "seed {seed}: {reason}");
     }
+}
+
+#[test]
+fn ten_fewer_points_of_bookings_is_never_promoted_at_the_default_minimums() {
+    // The default minimums (50 at the first stage) cannot show a 10-point drop as
+    // significant, but they cannot show it within the 5-point margin either, so the gate
+    // waits until the drop is significant. Seeds 500–599 are all rolled back at the first
+    // stage (99 on the booking rate, one on a chance incident-rate spike) and none passes a
+    // single stage; under the old "not significantly worse" rule 29 % were promoted.
+    let worse = Behaviour {
+        booking: STABLE.booking - 0.10,
+        ..STABLE
+    };
+    let mut on_bookings = 0;
+    for seed in 500..600 {
+        let outcome = simulate(seed, &worse, TRAFFIC, &RolloutConfig::default(), 2 * DAY);
+        assert_eq!(
+            kinds(&outcome),
+            vec![EventKind::Started, EventKind::RolledBack],
+            "seed {seed}"
+        );
+        let reason = outcome.events[1].detail["reason"].as_str().unwrap();
+        on_bookings += usize::from(reason.contains("booking_rate"));
+    }
+    assert!(
+        on_bookings >= 95,
+        "{on_bookings} of 100 on the booking rate"
+    );
 }
 
 #[test]

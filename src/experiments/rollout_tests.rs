@@ -34,6 +34,17 @@ fn failing(n: u64) -> VariantFigures {
     }
 }
 
+/// The default rollout with margins so wide that any candidate not shown worse is
+/// "clearly fine", for tests of the stage mechanics on small samples; the margins have
+/// their own tests in `gate_tests.rs` and `rollout_sim_tests.rs`.
+fn wide_margins() -> RolloutConfig {
+    let mut config = RolloutConfig::default();
+    config.gate.booking_margin = 1.0;
+    config.gate.error_margin = 1.0;
+    config.gate.incident_margin = 1.0;
+    config
+}
+
 fn running(auto_promote: bool, auto_rollback: bool) -> Rollout {
     Rollout::start("v2", "v1", t0(), auto_promote, auto_rollback).0
 }
@@ -102,8 +113,23 @@ fn too_few_samples_never_promotes_however_long_you_wait() {
 }
 
 #[test]
-fn each_stage_asks_for_its_own_sample_minimum() {
+fn enough_samples_that_cannot_show_the_candidate_is_no_worse_wait() {
+    // 100 against 900 meets the first stage's minimum, but a 30 % booking rate on 100
+    // conversations could hide a drop well past the 5-point margin.
     let config = RolloutConfig::default();
+    let mut rollout = running(true, true);
+    assert_eq!(
+        rollout.tick(&healthy(100), &healthy(900), minutes(10), &config),
+        None
+    );
+    assert_eq!(rollout.stage, 0);
+    let event = rollout.tick(&healthy(2_000), &healthy(18_000), minutes(600), &config);
+    assert_eq!(event.map(|e| e.kind), Some(EventKind::StageAdvanced));
+}
+
+#[test]
+fn each_stage_asks_for_its_own_sample_minimum() {
+    let config = wide_margins();
     let mut rollout = running(true, true);
     rollout
         .tick(&healthy(50), &healthy(450), minutes(10), &config)
@@ -163,7 +189,7 @@ fn a_failing_gate_without_auto_rollback_pauses_and_stays_paused() {
 
 #[test]
 fn a_passing_gate_without_auto_promote_waits_for_an_operator() {
-    let config = RolloutConfig::default();
+    let config = wide_margins();
     let mut rollout = running(false, true);
     let event = rollout
         .tick(&healthy(100), &healthy(900), minutes(10), &config)

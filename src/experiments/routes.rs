@@ -32,9 +32,10 @@ pub fn routes() -> Router<AppState> {
 impl From<ExperimentError> for AppError {
     fn from(error: ExperimentError) -> Self {
         match error {
-            ExperimentError::UnknownVariant(_) | ExperimentError::SameVariant => {
-                AppError::validation("candidate", error.to_string())
+            ExperimentError::Variant { field, ref error } => {
+                AppError::validation(field, error.to_string())
             }
+            ExperimentError::SameVariant => AppError::validation("candidate", error.to_string()),
             ExperimentError::BadSampleRate => AppError::validation("sampleRate", error.to_string()),
             ExperimentError::AlreadyRunning(_)
             | ExperimentError::NotRunning

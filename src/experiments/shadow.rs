@@ -2,6 +2,12 @@
 //! variant in the background, with booking tools that cannot write; both answers are
 //! compared and stored. This module holds the switch, the sampling and the bounded
 //! concurrency; the chat domain runs the shadow turn.
+//!
+//! The shadow turn runs the built-in engine in the variant's voice and never calls a
+//! model: the gateway has one budget ledger, the customer's, and a shadow must never
+//! spend from it. Its cost line is therefore zero by construction, and the status says
+//! which engine answered. Shadowing a variant's model needs a gateway call booked on a
+//! ledger of its own.
 
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::canary::ExperimentError;
 use super::repository::{self as repo, Comparison};
+use super::variants::VariantCatalogue;
 use crate::clock::Clock;
 use crate::storage::Database;
 
@@ -29,16 +36,18 @@ pub struct ShadowConfig {
 pub struct ShadowService {
     db: Database,
     clock: Clock,
+    variants: Arc<VariantCatalogue>,
     config: Mutex<Option<ShadowConfig>>,
     slots: Arc<Semaphore>,
 }
 
 impl ShadowService {
     /// Off until started.
-    pub fn new(db: Database, clock: Clock) -> Self {
+    pub fn new(db: Database, clock: Clock, variants: Arc<VariantCatalogue>) -> Self {
         Self {
             db,
             clock,
+            variants,
             config: Mutex::new(None),
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
         }
@@ -49,13 +58,12 @@ impl ShadowService {
         if !(0.0..=1.0).contains(&sample_rate) || !sample_rate.is_finite() {
             return Err(ExperimentError::BadSampleRate);
         }
-        if !repo::variants(&self.db)
-            .await?
-            .iter()
-            .any(|v| v.name == variant)
-        {
-            return Err(ExperimentError::UnknownVariant(variant.to_owned()));
-        }
+        self.variants
+            .active(variant)
+            .map_err(|error| ExperimentError::Variant {
+                field: "variant",
+                error,
+            })?;
         if let Ok(mut config) = self.config.lock() {
             *config = Some(ShadowConfig {
                 variant: variant.to_owned(),
@@ -99,5 +107,63 @@ impl ShadowService {
             None => Value::Null,
         };
         Ok(json!({ "active": config.is_some(), "config": config, "agreement": summary }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::repository::VariantRow;
+
+    async fn service(dir: &tempfile::TempDir) -> ShadowService {
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        let casual = VariantRow {
+            name: "casual".to_owned(),
+            tier: "fast".to_owned(),
+            temperature: 0.7,
+            tone: "relaxed".to_owned(),
+            voice: "casual".to_owned(),
+            active: true,
+        };
+        let variants = Arc::new(VariantCatalogue::from_rows(vec![casual]));
+        ShadowService::new(db, Clock::System, variants)
+    }
+
+    #[tokio::test]
+    async fn a_fifth_concurrent_shadow_turn_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let shadow = service(&dir).await;
+        assert!(shadow.sample("baseline").is_none(), "off until started");
+        shadow.start("casual", 1.0).await.unwrap();
+        assert!(shadow.sample("casual").is_none(), "never shadows itself");
+        let running: Vec<_> = (0..MAX_CONCURRENT)
+            .map(|_| shadow.sample("baseline").unwrap())
+            .collect();
+        assert_eq!(running.len(), 4);
+        assert!(shadow.sample("baseline").is_none());
+        drop(running);
+        assert_eq!(
+            shadow.sample("baseline").map(|s| s.0),
+            Some("casual".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_or_inactive_variant_cannot_be_shadowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let shadow = service(&dir).await;
+        let refused = shadow.start("pirate", 0.5).await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                ExperimentError::Variant {
+                    field: "variant",
+                    ..
+                }
+            ),
+            "{refused}"
+        );
     }
 }
