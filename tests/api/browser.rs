@@ -216,3 +216,103 @@ async fn the_dashboard_shows_live_figures_and_an_operator_cancels_in_the_panel()
         "the panel really cancelled it"
     );
 }
+
+/// The public website in the browser (tests/e2e/index.test.mjs): services from the API,
+/// the contact form creating an inquiry, a chat booking on the built-in engine through a
+/// slot quick-reply, and a phone-width page without sideways scrolling.
+#[tokio::test]
+async fn a_visitor_sees_the_services_sends_a_message_and_books_by_chat() {
+    if let Some(reason) = missing_prerequisite() {
+        assert!(
+            std::env::var("CLEANSPACE_REQUIRE_BROWSER").is_err(),
+            "browser test required but {reason}"
+        );
+        eprintln!("SKIPPED a_visitor_sees_the_services…: {reason}");
+        return;
+    }
+    let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    // No LLM key: every chat turn is the built-in engine's.
+    let app = spawn_app_with(
+        crate::helpers::TestOptions::default()
+            .var("CLEANSPACE_CLOCK", crate::booking::CLOCK)
+            .var("CREWS", "2")
+            .var("STATIC_DIR", site.to_string_lossy()),
+    )
+    .await;
+
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+    let screenshot = shots.join("website-phone.png");
+    let chromium = chromium().unwrap();
+    let run = tokio::process::Command::new("node")
+        .current_dir(e2e_dir())
+        .args(["index.test.mjs", "--base", &app.address])
+        .args(["--screenshot", &screenshot.to_string_lossy()])
+        .args(["--chromium", &chromium.to_string_lossy(), "--timeout", "80"])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(100), run)
+        .await
+        .expect("the browser test finishes within 100 s")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "website browser test failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .expect("a JSON result line");
+    assert_eq!(result["ok"], true);
+    assert!(screenshot.exists());
+
+    // The services shown are the API's.
+    let services = json(app.get("/api/services").await).await["data"].clone();
+    let names: Vec<&Value> = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["name"])
+        .collect();
+    let shown: Vec<&Value> = result["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["name"])
+        .collect();
+    assert_eq!(shown, names);
+
+    // The contact form created an inquiry.
+    let token = app.operator_token().await;
+    let inquiries = app
+        .client
+        .get(app.url("/api/inquiries"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let inquiries = json(inquiries).await.to_string();
+    assert!(
+        inquiries.contains("Browser Test Visitor"),
+        "no inquiry from the contact form: {inquiries}"
+    );
+
+    // The chat booked a real appointment with the reference it showed.
+    let reference = result["reference"].as_str().unwrap();
+    let booked = app
+        .client
+        .get(app.url(&format!("/api/appointments/{reference}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booked.status(), 200, "{reference} is not an appointment");
+    let booked = json(booked).await["data"].clone();
+    assert_eq!(booked["date"], "2026-12-03", "{booked}");
+    assert_eq!(booked["source"], "chat");
+    assert!(result["phoneWidth"].as_u64().unwrap() <= 390);
+}
