@@ -11,11 +11,12 @@
 // anything in `env` below is visible in `pm2 env`, `pm2 show` and ~/.pm2/dump.pm2.
 // Variables set in `env` win over `.env`, so keep `env` to the non-secret minimum.
 //
-// Pre-start check: PM2 has no ExecStartPre, so run the pre-flight yourself, as the user
-// PM2 runs as, before every start (it checks config, database, free port, static folder
-// and, when configured, the LLM endpoint, and exits non-zero with `error: <reason>`):
-//
-//   cd /opt/cleanspace-pro && ./cleanspace check && pm2 start /opt/cleanspace-pro/ecosystem.config.js
+// Pre-start check: PM2 has no ExecStartPre, so every start (the first one and every
+// restart) runs through a small shell line: `cleanspace check` first (config, database,
+// free port, static folder and, when configured, the LLM endpoint; non-zero exit with
+// `error: <reason>`), and only when it passes, `exec cleanspace serve`. `exec` replaces
+// the shell with the server, so PM2's signals reach the server itself. A failing check
+// counts as an unstable start, and PM2 stops retrying after max_restarts of them.
 //
 // Stop: PM2 sends SIGINT, which the binary treats like SIGTERM: stop accepting, drain
 // in-flight requests, flush pending writes, close the database. kill_timeout gives it the
@@ -27,9 +28,9 @@ module.exports = {
   apps: [
     {
       name: "cleanspace-pro",
-      // The native binary, not a Node script: no interpreter.
-      script: "/opt/cleanspace-pro/cleanspace",
-      args: "serve",
+      // The native binary behind `sh -c`, not a Node script: no interpreter.
+      script: "/bin/sh",
+      args: ["-c", "./cleanspace check && exec ./cleanspace serve"],
       interpreter: "none",
       cwd: "/opt/cleanspace-pro",
 

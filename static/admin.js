@@ -606,7 +606,7 @@
     ]);
     ['#canary-promote', '#canary-rollback', '#canary-stop'].forEach((id) => { $(id).disabled = !c.active; });
     $('#canary-start').disabled = Boolean(c.active);
-    renderGate(c.gate);
+    renderGate(c.gate, c);
     const events = Array.isArray(c.events) ? c.events : [];
     $('#canary-events').replaceChildren(...(events.length ? events.map((e) => {
       const li = el('li');
@@ -615,29 +615,70 @@
     }) : [el('li', 'muted', 'No events yet.')]));
   }
 
-  function gateText(metric, value) {
-    if (/rate|ratio|fraction/i.test(metric) && isNum(value) && value <= 1) return percent(value);
-    return /usd/i.test(metric) ? money(value) : describe(value);
+  /** The figures of one variant in the gate window (GET /api/canary/status → gate.candidate / gate.stable). */
+  const GATE_FIGURES = [
+    ['conversations', 'Conversations', describe], ['bookings', 'Bookings', describe],
+    ['turns', 'Turns', describe], ['errors', 'Failed turns', describe],
+    ['safetyIncidents', 'Safety incidents', describe],
+    ['p95LatencyMs', 'p95 latency (ms)', (v) => (isNum(v) ? String(Math.round(v)) : '–')],
+    ['costMicros', 'LLM cost', (v) => (isNum(v) ? money(v / 1e6) : '–')],
+  ];
+
+  /** One comparison of the gate report: rates as percentages, latency in ms, cost in dollars. */
+  function checkText(metric, value) {
+    if (!isNum(value)) return '–';
+    if (/rate/.test(metric)) return percent(value);
+    if (/cost/.test(metric)) return money(value / 1e6);
+    return String(Math.round(value * 10) / 10);
   }
 
-  /** Gate figures: a figure × variant table when each variant has an object of figures. */
-  function renderGate(gate) {
+  function gateCell(text, variant, figure, raw) {
+    const td = el('td', 'num', text);
+    td.setAttribute('data-variant', variant);
+    td.setAttribute('data-figure', figure);
+    td.setAttribute('data-value', raw === undefined || raw === null ? '' : String(raw));
+    return td;
+  }
+
+  /**
+   * The gate of the current stage: {candidate, stable} figures side by side, the stage's
+   * minimum sample, and the report's decision with each metric's comparison.
+   */
+  function renderGate(gate, names) {
     const box = $('#canary-gate');
-    const variants = gate && typeof gate === 'object' ? Object.keys(gate) : [];
-    if (variants.length === 0) return box.replaceChildren(el('p', 'muted', 'No gate figures yet.'));
-    if (!variants.every((v) => gate[v] && typeof gate[v] === 'object' && !Array.isArray(gate[v]))) {
-      const dl = el('dl', 'kv');
-      fillKv(dl, variants.map((k) => [label(k), describe(gate[k])]));
-      return box.replaceChildren(dl);
+    if (!gate || typeof gate !== 'object' || !gate.candidate || !gate.stable) {
+      return box.replaceChildren(el('p', 'muted', 'No gate figures yet.'));
     }
     const table = el('table', 'data-table');
-    const head = table.createTHead().insertRow();
-    head.append(el('th', null, 'Figure'), ...variants.map((v) => el('th', 'num', v)));
+    table.id = 'canary-gate-figures';
+    table.createTHead().insertRow().append(el('th', null, 'Figure'),
+      el('th', 'num', 'Candidate: ' + words(names.candidate)), el('th', 'num', 'Stable: ' + words(names.stable)));
     const body = table.createTBody();
-    new Set(variants.flatMap((v) => Object.keys(gate[v]))).forEach((m) => {
-      body.insertRow().append(el('td', null, label(m)), ...variants.map((v) => el('td', 'num', gateText(m, gate[v][m]))));
+    GATE_FIGURES.forEach(([key, title, show]) => {
+      body.insertRow().append(el('td', null, title),
+        gateCell(show(gate.candidate[key]), 'candidate', key, gate.candidate[key]),
+        gateCell(show(gate.stable[key]), 'stable', key, gate.stable[key]));
     });
-    box.replaceChildren(table);
+    const minimum = el('p', 'muted', 'This stage is judged after ' + describe(gate.minSamples) + ' conversations per variant.');
+    minimum.id = 'canary-gate-min';
+    minimum.setAttribute('data-value', String(gate.minSamples));
+    const parts = [table, minimum];
+    const report = gate.report;
+    if (report && typeof report === 'object') {
+      const decision = el('p', null, 'Gate decision: ' + words(report.decision) + (report.reason ? ' — ' + report.reason : ''));
+      decision.id = 'canary-gate-decision';
+      decision.setAttribute('data-value', String(report.decision));
+      const checks = el('table', 'data-table');
+      checks.createTHead().insertRow().append(el('th', null, 'Check'), el('th', 'num', 'Candidate'),
+        el('th', 'num', 'Stable'), el('th', null, 'Verdict'));
+      const rows = checks.createTBody();
+      (Array.isArray(report.checks) ? report.checks : []).forEach((c) => {
+        rows.insertRow().append(el('td', null, label(c.metric)), el('td', 'num', checkText(c.metric, c.candidate)),
+          el('td', 'num', checkText(c.metric, c.stable)), el('td', null, words(c.verdict)));
+      });
+      parts.push(decision, checks);
+    }
+    box.replaceChildren(...parts);
   }
 
   const canaryCommand = (command, body, done) => guard(null, async () => {

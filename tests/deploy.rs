@@ -3,7 +3,9 @@
 //! `cleanspace check` before the server, and the PM2 file gives the server time to drain.
 //!
 //! Real tools are used when installed (nginx, openssl, systemd-analyze, node); when one is
-//! missing, that part prints a `SKIPPED: …` line to stderr and the text checks still run.
+//! missing, that part prints a `SKIPPED: …` line to stderr and the text checks still run,
+//! except that with CLEANSPACE_REQUIRE_NGINX set (by .ci/run) a missing nginx or openssl
+//! fails the test.
 //! Every external command runs under a time limit. Helpers return `Result` instead of
 //! panicking (clippy denies unwrap/expect outside test functions).
 
@@ -25,6 +27,11 @@ const INSTALLED_BINARY: &str = "/opt/cleanspace-pro/cleanspace";
 const CERT_DIR: &str = "/etc/letsencrypt/live/cleanspace.example/";
 const ACME_WEBROOT: &str = "/var/www/letsencrypt";
 const NGINX_LOG_DIR: &str = "/var/log/nginx/";
+
+/// What PM2 runs (`/bin/sh -c` this line): the pre-flight check, then the server in the
+/// shell's place.
+const PM2_SHELL_LINE: &str = "./cleanspace check && exec ./cleanspace serve";
+const PM2_ARGS: &str = r#"["-c","./cleanspace check && exec ./cleanspace serve"]"#;
 
 const COMMAND_LIMIT: Duration = Duration::from_secs(60);
 
@@ -455,21 +462,44 @@ fn nginx_version(output: &str) -> Option<(u32, u32, u32)> {
     ))
 }
 
+/// Set by .ci/run once nginx is installed: then a missing tool fails instead of skipping.
+const REQUIRE_NGINX: &str = "CLEANSPACE_REQUIRE_NGINX";
+
+/// A skip with a clear line on stderr, or a failure when `REQUIRE_NGINX` is set.
+fn skip_unless_required(reason: &str) -> TestResult {
+    skip_unless(std::env::var_os(REQUIRE_NGINX).is_some(), reason)
+}
+
+fn skip_unless(required: bool, reason: &str) -> TestResult {
+    if required {
+        return Err(format!("{REQUIRE_NGINX} is set but {reason}"));
+    }
+    eprintln!("SKIPPED: {reason}");
+    Ok(())
+}
+
+#[test]
+fn a_required_nginx_test_fails_instead_of_skipping() {
+    assert!(skip_unless(false, "nginx not installed").is_ok());
+    let error = skip_unless(true, "nginx not installed").unwrap_err();
+    assert!(error.contains(REQUIRE_NGINX) && error.contains("nginx not installed"));
+}
+
 #[test]
 fn nginx_accepts_the_shipped_config() -> TestResult {
     let Some(nginx) = find_program(
         "nginx",
         &["/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"],
     ) else {
-        eprintln!(
-            "SKIPPED: nginx not installed (looked on PATH, /usr/sbin, /usr/local/sbin); \
+        return skip_unless_required(&format!(
+            "nginx not installed (looked on PATH, /usr/sbin, /usr/local/sbin); \
              install it (apt-get install nginx) to test {NGINX_SITE} with `nginx -t`"
-        );
-        return Ok(());
+        ));
     };
     let Some(openssl) = find_program("openssl", &[]) else {
-        eprintln!("SKIPPED: openssl not installed, so no test certificate for `nginx -t`");
-        return Ok(());
+        return skip_unless_required(
+            "openssl not installed, so no test certificate for `nginx -t`",
+        );
     };
 
     let temp = tempfile::tempdir().map_err(|error| format!("temporary folder: {error}"))?;
@@ -791,7 +821,7 @@ fn pm2_config_drains_on_stop() -> TestResult {
         ));
     }
     for (key, value) in [
-        ("script", INSTALLED_BINARY),
+        ("script", "/bin/sh"),
         ("cwd", "/opt/cleanspace-pro"),
         ("interpreter", "none"),
         ("exec_mode", "fork"),
@@ -803,6 +833,11 @@ fn pm2_config_drains_on_stop() -> TestResult {
             return Err(format!("{key} should be {value}, found {found:?}"));
         }
     }
+    let args = js_property(&text, "args").ok_or("no args")?;
+    if args.replace(", ", ",") != PM2_ARGS {
+        return Err(format!("args should be {PM2_ARGS}, found {args}"));
+    }
+    pm2_shell_line_checks_before_serving()?;
     for key in [
         "max_memory_restart",
         "exp_backoff_restart_delay",
@@ -827,18 +862,295 @@ fn pm2_config_drains_on_stop() -> TestResult {
                  console.log(`apps=${apps.length}`);\
                  console.log(`kill_timeout=${apps[0].kill_timeout}`);\
                  console.log(`script=${apps[0].script}`);\
+                 console.log(`args=${JSON.stringify(apps[0].args)}`);\
+                 console.log(`cwd=${apps[0].cwd}`);\
                  console.log(`instances=${apps[0].instances}`);",
             )
             .arg(repo_path(PM2_ECOSYSTEM)),
         COMMAND_LIMIT,
     )?;
-    let expected =
-        format!("apps=1\nkill_timeout={kill_timeout}\nscript={INSTALLED_BINARY}\ninstances=1");
+    let expected = format!(
+        "apps=1\nkill_timeout={kill_timeout}\nscript=/bin/sh\nargs={PM2_ARGS}\n\
+         cwd=/opt/cleanspace-pro\ninstances=1"
+    );
     if !loaded.status.success() || loaded.output.trim() != expected {
         return Err(format!(
             "node read {PM2_ECOSYSTEM} differently:\n{}\nexpected:\n{expected}",
             loaded.output
         ));
+    }
+    Ok(())
+}
+
+/// Runs PM2's shell line in a folder whose `cleanspace` is a stub that logs each call:
+/// a failing check must keep the server from starting, a passing one must start it in the
+/// shell's own process (`exec`, so PM2's signals reach the server).
+fn pm2_shell_line_checks_before_serving() -> TestResult {
+    let temp = tempfile::tempdir().map_err(|error| format!("temporary folder: {error}"))?;
+    let dir = temp.path();
+    let log = dir.join("calls.log");
+    write_file(
+        &dir.join("cleanspace"),
+        "#!/bin/sh\n\
+         echo \"$1 $$\" >> calls.log\n\
+         if [ \"$1\" = check ]; then exit \"$CHECK_EXIT\"; fi\n\
+         exit 0\n",
+    )?;
+    let chmod = run_bounded(
+        Command::new("chmod").arg("755").arg(dir.join("cleanspace")),
+        COMMAND_LIMIT,
+    )?;
+    if !chmod.status.success() {
+        return Err(format!("chmod failed: {}", chmod.output));
+    }
+    for (check_exit, expect_serve) in [("1", false), ("0", true)] {
+        let _ = std::fs::remove_file(&log);
+        let mut child = Command::new("/bin/sh")
+            .args(["-c", PM2_SHELL_LINE])
+            .current_dir(dir)
+            .env("CHECK_EXIT", check_exit)
+            .spawn()
+            .map_err(|error| format!("cannot run /bin/sh: {error}"))?;
+        let shell_pid = child.id();
+        let status = child
+            .wait()
+            .map_err(|error| format!("waiting for /bin/sh: {error}"))?;
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = calls.lines().collect();
+        if expect_serve {
+            let serve = format!("serve {shell_pid}");
+            if !status.success()
+                || lines.len() != 2
+                || !lines[0].starts_with("check ")
+                || lines[1] != serve
+            {
+                return Err(format!(
+                    "with a passing check, expected `check` then `serve` in the shell's \
+                     process {shell_pid}, got {lines:?} ({status})"
+                ));
+            }
+        } else if status.success() || lines.len() != 1 || !lines[0].starts_with("check ") {
+            return Err(format!(
+                "a failing check must stop the start, got {lines:?} ({status})"
+            ));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// DEPLOYMENT.md: its commands and unit files are the tested ones
+// ---------------------------------------------------------------------------------------
+
+const GUIDE: &str = "DEPLOYMENT.md";
+
+/// The fenced code blocks of a Markdown text: `(info string, body)`; fences may be indented.
+fn code_blocks(markdown: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            match open.take() {
+                Some(block) => blocks.push(block),
+                None => open = Some((info.trim().to_owned(), String::new())),
+            }
+        } else if let Some((_, body)) = open.as_mut() {
+            body.push_str(trimmed);
+            body.push('\n');
+        }
+    }
+    blocks
+}
+
+/// Every invocation of the installed binary (`./cleanspace …` or
+/// `/opt/cleanspace-pro/cleanspace …`) in the guide's code blocks, as argument lists.
+fn guide_commands(markdown: &str) -> Result<Vec<Vec<String>>, String> {
+    let invocation = regex::Regex::new(r"(?:\./|/opt/cleanspace-pro/)cleanspace[ \t]+([^'&;|\n]*)")
+        .map_err(|error| error.to_string())?;
+    let substitution = regex::Regex::new(r"\$+\([^)]*\)").map_err(|error| error.to_string())?;
+    let mut commands = Vec::new();
+    for (_, body) in code_blocks(markdown) {
+        for line in body.lines() {
+            // Shell comments (` # …`) are prose, not commands.
+            let code = line.split(" #").next().unwrap_or("");
+            if code.trim_start().starts_with('#') {
+                continue;
+            }
+            for found in invocation.captures_iter(code) {
+                // A command substitution such as `$(date +%F)` is part of one word.
+                let words = substitution.replace_all(&found[1], "DATE");
+                let args: Vec<String> = words.split_whitespace().map(str::to_owned).collect();
+                if !args.is_empty() {
+                    commands.push(args);
+                }
+            }
+        }
+    }
+    Ok(commands)
+}
+
+#[test]
+fn every_cleanspace_command_in_the_guide_is_a_real_subcommand() -> TestResult {
+    let guide = read_repo_file(GUIDE)?;
+    let commands = guide_commands(&guide)?;
+    let mut used = std::collections::BTreeSet::new();
+    for args in &commands {
+        let parsed = cleanspace::cli::Command::parse(args).map_err(|error| {
+            format!(
+                "{GUIDE}: `cleanspace {}` does not parse: {error}",
+                args.join(" ")
+            )
+        })?;
+        if parsed == cleanspace::cli::Command::Help {
+            return Err(format!(
+                "{GUIDE}: `cleanspace {}` only prints help",
+                args.join(" ")
+            ));
+        }
+        used.insert(args[0].clone());
+    }
+    // The operations the guide walks through, each tested in tests/api/operations.rs.
+    for subcommand in ["check", "migrate", "backup", "restore"] {
+        if !used.contains(subcommand) {
+            return Err(format!(
+                "{GUIDE} never runs `cleanspace {subcommand}` (found {used:?})"
+            ));
+        }
+    }
+    // The binary itself agrees with the parser on each of them.
+    let help = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_cleanspace")).arg("--help"),
+        COMMAND_LIMIT,
+    )?;
+    for subcommand in &used {
+        if !help.output.contains(subcommand.as_str()) {
+            return Err(format!(
+                "`cleanspace --help` does not list `{subcommand}`:\n{}",
+                help.output
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_guide_finds_a_bogus_subcommand() -> TestResult {
+    let commands = guide_commands(
+        "```sh\ncd /opt/cleanspace-pro && ./cleanspace chekc # typo\n/opt/cleanspace-pro/cleanspace backup /x.db --keep 3\n```\n",
+    )?;
+    assert_eq!(commands.len(), 2);
+    assert!(cleanspace::cli::Command::parse(&commands[0]).is_err());
+    assert!(cleanspace::cli::Command::parse(&commands[1]).is_ok());
+    Ok(())
+}
+
+#[test]
+fn the_guide_installs_the_shipped_files_and_its_units_verify() -> TestResult {
+    let guide = read_repo_file(GUIDE)?;
+    // Every deploy/ file the guide names exists, and every shipped file is in the guide.
+    let named =
+        regex::Regex::new(r"deploy/([A-Za-z0-9_.-]+)").map_err(|error| error.to_string())?;
+    let mentioned: std::collections::BTreeSet<String> = named
+        .captures_iter(&guide)
+        .map(|found| found[1].trim_end_matches('.').to_owned())
+        .collect();
+    for name in &mentioned {
+        if !repo_path("deploy").join(name).is_file() {
+            return Err(format!("{GUIDE} names deploy/{name}, which does not exist"));
+        }
+    }
+    for entry in std::fs::read_dir(repo_path("deploy")).map_err(|error| error.to_string())? {
+        let name = entry
+            .map_err(|error| error.to_string())?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !mentioned.contains(&name) {
+            return Err(format!(
+                "deploy/{name} is shipped but {GUIDE} never installs it"
+            ));
+        }
+    }
+    let joined = guide.replace("\\\n", " ");
+    for (file, target) in [
+        (SYSTEMD_UNIT, "/etc/systemd/system/"),
+        (NGINX_SITE, "/etc/nginx/conf.d/cleanspace-pro.conf"),
+        (PM2_ECOSYSTEM, "/opt/cleanspace-pro/"),
+    ] {
+        let installs = joined
+            .lines()
+            .any(|line| line.contains(&format!("/{file}")) && line.contains(target));
+        if !installs {
+            return Err(format!("{GUIDE} has no line installing {file} to {target}"));
+        }
+    }
+
+    // The unit files quoted in full (the backup service and its timer) pass
+    // `systemd-analyze verify`, like the shipped unit.
+    let lines: Vec<&str> = guide.lines().collect();
+    let mut quoted = Vec::new();
+    let unit_name = regex::Regex::new(r"^`/etc/systemd/system/([a-z-]+\.(?:service|timer))`:$")
+        .map_err(|error| error.to_string())?;
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(found) = unit_name.captures(line) {
+            let block = code_blocks(&lines[index + 1..].join("\n"))
+                .into_iter()
+                .next()
+                .ok_or(format!("{GUIDE}: no unit text after {line}"))?;
+            if block.0 != "ini" || !block.1.contains("[Unit]") {
+                return Err(format!(
+                    "{GUIDE}: {line} is not followed by an ini unit block"
+                ));
+            }
+            quoted.push((found[1].to_owned(), block.1));
+        }
+    }
+    let names: Vec<&str> = quoted.iter().map(|(name, _)| name.as_str()).collect();
+    if names != ["cleanspace-backup.service", "cleanspace-backup.timer"] {
+        return Err(format!("{GUIDE} quotes the units {names:?}"));
+    }
+    verify_units_with_systemd_analyze(&quoted)
+}
+
+/// `systemd-analyze verify` on units written to a temporary folder, with the installed
+/// binary's path pointed at the one cargo built.
+fn verify_units_with_systemd_analyze(units: &[(String, String)]) -> TestResult {
+    let Some(analyze) = find_program("systemd-analyze", &["/usr/bin", "/bin"]) else {
+        eprintln!("SKIPPED: systemd-analyze not installed; the units in {GUIDE} were only read");
+        return Ok(());
+    };
+    let temp = tempfile::tempdir().map_err(|error| format!("temporary folder: {error}"))?;
+    let mut command = Command::new(&analyze);
+    command.arg("verify").arg("--man=no");
+    for (name, text) in units {
+        let path = temp.path().join(name);
+        write_file(
+            &path,
+            &text.replace(INSTALLED_BINARY, env!("CARGO_BIN_EXE_cleanspace")),
+        )?;
+        command.arg(&path);
+    }
+    let verified = run_bounded(&mut command, COMMAND_LIMIT)?;
+    let problems: Vec<&str> = verified
+        .output
+        .lines()
+        .filter(|line| {
+            units.iter().any(|(name, _)| line.contains(name.as_str()))
+                && !line.contains("is not executable")
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(format!(
+            "systemd-analyze verify found problems in the units of {GUIDE}:\n{}",
+            problems.join("\n")
+        ));
+    }
+    if !verified.status.success() {
+        eprintln!(
+            "SKIPPED: systemd-analyze verify cannot run here; it said:\n{}",
+            verified.output.trim()
+        );
     }
     Ok(())
 }

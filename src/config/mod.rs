@@ -597,6 +597,34 @@ mod tests {
     }
 
     #[test]
+    fn every_example_variable_has_a_comment_naming_its_default() {
+        let example = include_str!("../../.env.production.example");
+        let variable = regex::Regex::new(r"^#?\s*([A-Z][A-Z0-9_]+)=").unwrap();
+        let mut comment: Vec<&str> = Vec::new();
+        let mut checked = 0;
+        for line in example.lines() {
+            if let Some(found) = variable.captures(line) {
+                let name = &found[1];
+                assert!(
+                    !comment.is_empty(),
+                    "{name} has no comment line directly above it"
+                );
+                assert!(
+                    comment.iter().any(|c| c.contains("Default:")),
+                    "the comment above {name} does not say `Default: …` (or `Default: none`): {comment:?}"
+                );
+                checked += 1;
+                comment.clear();
+            } else if line.starts_with('#') && !line.starts_with("# ---") {
+                comment.push(line);
+            } else {
+                comment.clear();
+            }
+        }
+        assert!(checked > 30, "only {checked} variables were checked");
+    }
+
+    #[test]
     fn a_bad_number_names_its_variable() {
         assert_eq!(load(&[("PORT", "eighty")]).unwrap_err().variable, "PORT");
         assert_eq!(load(&[("CREWS", "0")]).unwrap_err().variable, "CREWS");

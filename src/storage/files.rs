@@ -21,6 +21,8 @@ pub enum FileError {
     Sqlite(#[from] sqlx::Error),
     #[error("the copy failed its integrity check: {0}")]
     Corrupt(String),
+    #[error("{0} is not a sound database backup ({1}); nothing was changed")]
+    BadBackup(String, String),
 }
 
 /// The file behind a `sqlite:` URL (`None` for in-memory databases).
@@ -84,8 +86,21 @@ async fn integrity(path: &Path) -> Result<(), FileError> {
     }
 }
 
+/// Whether `name` has the target's naming pattern: the same name except for its digits
+/// (`cleanspace-2026-03-14.db` and `cleanspace-2026-03-15.db`). Rotation touches only
+/// those, so other files in the folder (another database, a hand-made copy) survive.
+fn same_backup_pattern(name: &str, target_name: &str) -> bool {
+    let shape = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_ascii_digit() { '0' } else { c })
+            .collect()
+    };
+    name.chars().count() == target_name.chars().count() && shape(name) == shape(target_name)
+}
+
 /// Copies the live database to `target` (replacing it atomically), verifies the copy,
-/// and with `keep` deletes all but the newest `keep` `*.db` files in the target's folder.
+/// and with `keep` deletes all but the newest `keep` backups in the target's folder:
+/// files named like the target except for their digits (see `same_backup_pattern`).
 /// Returns the files removed.
 pub async fn backup(
     pool: &sqlx::SqlitePool,
@@ -113,7 +128,17 @@ pub async fn backup(
             .map_err(|e| FileError::Io(folder.display().to_string(), e))?
             .filter_map(Result::ok)
             .map(|entry| entry.path())
-            .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "db"))
+            .filter(|path| {
+                path.is_file()
+                    && path.file_name().zip(target.file_name()).is_some_and(
+                        |(name, target_name)| {
+                            same_backup_pattern(
+                                &name.to_string_lossy(),
+                                &target_name.to_string_lossy(),
+                            )
+                        },
+                    )
+            })
             .filter_map(|path| Some((path.metadata().ok()?.modified().ok()?, path)))
             .collect();
         backups.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
@@ -130,7 +155,9 @@ pub async fn backup(
 pub async fn restore(url: &str, source: &Path) -> Result<(), FileError> {
     let db = database_file(url).ok_or(FileError::NotAFile)?;
     let _lock = ServerLock::acquire(url)?;
-    integrity(source).await?;
+    integrity(source)
+        .await
+        .map_err(|e| FileError::BadBackup(source.display().to_string(), e.to_string()))?;
     let staged = with_suffix(&db, ".restoring");
     std::fs::copy(source, &staged).map_err(|e| FileError::Io(source.display().to_string(), e))?;
     for suffix in ["-wal", "-shm"] {
@@ -138,4 +165,25 @@ pub async fn restore(url: &str, source: &Path) -> Result<(), FileError> {
     }
     std::fs::rename(&staged, &db).map_err(|e| FileError::Io(db.display().to_string(), e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_backup_pattern;
+
+    #[test]
+    fn rotation_matches_only_names_that_differ_in_digits() {
+        let target = "cleanspace-2026-03-14.db";
+        assert!(same_backup_pattern("cleanspace-2026-03-14.db", target));
+        assert!(same_backup_pattern("cleanspace-2025-12-31.db", target));
+        for foreign in [
+            "cleanspace.db",
+            "other.db",
+            "cleanspace-2026-03-14-0930.db",
+            "cleanspace-2026-03-14.db.partial",
+            "pre-upgrade-2026-03-14.db",
+        ] {
+            assert!(!same_backup_pattern(foreign, target), "{foreign}");
+        }
+    }
 }

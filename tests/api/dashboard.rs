@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use crate::booking::{booking, booking_app};
-use crate::helpers::json;
+use crate::fake_llm::{FakeLlm, Step};
+use crate::helpers::{json, spawn_app_with};
+use crate::llm::{llm_options, say, start_session};
 
 #[tokio::test]
 async fn dashboard_figures_move_with_traffic() {
@@ -58,4 +60,101 @@ async fn dashboard_figures_move_with_traffic() {
     // The fixed test clock puts the booking's creation time outside the real last hour
     // only if the clocks disagree; both use the server clock, so it is counted.
     assert_eq!(bookings, 1);
+}
+
+/// Status, summary and recommendations follow the traffic; the aggregate is cached (a
+/// second call inside the window is the same answer); the per-minute series carry p95,
+/// cost and fallbacks.
+#[tokio::test]
+async fn the_aggregate_has_status_summary_recommendations_and_a_short_cache() {
+    let fake = FakeLlm::start().await.unwrap();
+    fake.set_default(Step::status(500));
+    let app = spawn_app_with(llm_options(&fake)).await;
+
+    let quiet = json(app.get("/api/dashboard").await).await["data"].clone();
+    assert_eq!(quiet["status"], "healthy", "{quiet}");
+    assert!(
+        quiet["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("All systems normal"),
+        "{quiet}"
+    );
+    assert_eq!(quiet["recommendations"], json!([]));
+    // Inside the cache window the same aggregate comes back: the first call's own request
+    // would otherwise already show in requestsLastHour.
+    let again = json(app.get("/api/dashboard").await).await["data"].clone();
+    assert_eq!(again["generatedAt"], quiet["generatedAt"]);
+    assert_eq!(
+        again, quiet,
+        "a second call within two seconds is the cached aggregate"
+    );
+
+    // One model turn with usage, one that falls back to the built-in engine.
+    let session = start_session(&app).await;
+    fake.push(
+        Step::text("We use eco-friendly products on request; it adds $30.").with_usage(1000, 500),
+    );
+    say(
+        &app,
+        &session,
+        "Why would I choose eco products and how do they compare with your usual ones?",
+    )
+    .await;
+    say(
+        &app,
+        &session,
+        "Could you explain how your deep cleaning differs from a standard one and why it takes longer?",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let busy = json(app.get("/api/dashboard").await).await["data"].clone();
+    assert_eq!(busy["reliability"]["fallbacksLastHour"], 1, "{busy}");
+    assert_eq!(
+        busy["reliability"]["status"], "red",
+        "1 of 2 turns fell back"
+    );
+    assert_eq!(busy["status"], "critical");
+    assert!(
+        busy["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Needs attention: reliability"),
+        "{busy}"
+    );
+    let recommendations = busy["recommendations"].as_array().unwrap();
+    assert!(
+        recommendations.iter().any(|line| line
+            .as_str()
+            .unwrap()
+            .contains("50 % of turns fell back to the built-in engine")),
+        "{recommendations:?}"
+    );
+    assert_eq!(busy["cost"]["todayUsd"], 0.000985);
+    assert_eq!(busy["budget"]["dailySpentUsd"], 0.000985);
+
+    let series = json(app.get("/api/dashboard/timeseries?window=1h").await).await["data"].clone();
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(points.len(), 60);
+    let cost: f64 = points.iter().map(|p| p["costUsd"].as_f64().unwrap()).sum();
+    let fallbacks: i64 = points
+        .iter()
+        .map(|p| p["fallbacks"].as_i64().unwrap())
+        .sum();
+    let slowest = points
+        .iter()
+        .map(|p| p["p95Ms"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(
+        (cost - 0.000985).abs() < 1e-9,
+        "cost per minute sums to {cost}"
+    );
+    assert_eq!(fallbacks, 1);
+    assert!(slowest > 0.0, "some minute has a p95 latency");
+
+    let refused = app.get("/api/dashboard/timeseries?window=1d").await;
+    assert_eq!(refused.status(), 422);
+    let body = json(refused).await;
+    assert!(body.to_string().contains("window"), "{body}");
 }

@@ -13,6 +13,13 @@
 // 3. /admin.html: signs in; with "cancel" in --expect, finds that appointment, cancels it
 //    with a reason through the inline form and waits for #admin-message to confirm.
 // 4. The dashboard, left open meanwhile, must refresh again by itself within 15 s.
+// Also: every figure of the cost, performance and budget cards equals the value of the
+// /api/dashboard answer the page itself received (and cost today, budget spent and p95
+// are non-zero); every card carries its thresholds as a hover title; the last-hour
+// charts are SVG polylines with one point a minute; with /api/dashboard unreachable
+// (requests aborted by interception) the page shows the stale banner and keeps the old
+// figures, and recovers once the server answers again; in the admin panel an operator
+// starts a canary and sees its stage and gate figures (reported as "canary").
 // Console errors, uncaught page errors, CSP violations and 5xx responses fail the run.
 // Prints one JSON line; exit 0 on success, 1 on any failure or after the time limit.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,6 +65,7 @@ function readArgs() {
 const result = { ok: false, cards: 0, statuses: {}, checked: {}, screenshots: [] };
 const problems = []; // console errors, page errors, CSP violations, 5xx answers
 let browser = null;
+let adminPage = null;
 let profileDir = null;
 let finished = false;
 
@@ -82,6 +90,11 @@ async function finish(ok, error) {
 
 // ---------------------------------------------------------------- page watchers
 
+/** While true, /api/dashboard requests are aborted on purpose (the stale step). */
+let blocking = false;
+/** The last /api/dashboard answer (its `data`) the dashboard page received. */
+let lastDashboard = null;
+
 /** Records console errors, page errors, CSP violations and 5xx answers of one page. */
 async function watch(page, label, origin) {
   await page.evaluateOnNewDocument(() => {
@@ -95,6 +108,8 @@ async function watch(page, label, origin) {
     const text = msg.text();
     // Chromium logs every 4xx/5xx fetch this way; 4xx are expected (401, 404 sections), 5xx are caught below.
     if (/^Failed to load resource: the server responded with a status of/.test(text)) return;
+    // The stale step aborts requests on purpose.
+    if (blocking && /^Failed to load resource: net::/.test(text)) return;
     problems.push(label + ' console: ' + text);
   });
   page.on('pageerror', (err) => problems.push(label + ' page error: ' + (err && err.message ? err.message : String(err))));
@@ -103,6 +118,7 @@ async function watch(page, label, origin) {
   });
   page.on('requestfailed', (req) => {
     const reason = req.failure() ? req.failure().errorText : 'failed';
+    if (blocking && req.url().includes('/api/dashboard')) return;
     if (req.url().startsWith(origin) && reason !== 'net::ERR_ABORTED') problems.push(label + ' request failed: ' + req.url() + ' ' + reason);
   });
 }
@@ -176,7 +192,10 @@ async function checkMetrics(page, expected) {
   const deadline = Date.now() + 25000;
   for (;;) {
     const seen = await readMetrics(page, keys);
-    const wrong = keys.filter((k) => !seen[k].some((m) => m.text === expected[k] || m.value === expected[k]));
+    // Raw values are compared as numbers when both are numbers: Rust prints 10.0 where JS prints 10.
+    const same = (raw, want) => raw === want ||
+      (raw !== null && raw.trim() !== '' && want.trim() !== '' && Number.isFinite(Number(want)) && Number(raw) === Number(want));
+    const wrong = keys.filter((k) => !seen[k].some((m) => m.text === expected[k] || same(m.value, expected[k])));
     keys.forEach((k) => { result.checked[k] = seen[k].length ? seen[k][0].text : null; });
     if (wrong.length === 0) return;
     if (Date.now() > deadline) {
@@ -186,6 +205,100 @@ async function checkMetrics(page, expected) {
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** Every card names its thresholds in the title shown on hover. */
+async function checkThresholds(page) {
+  const titles = await page.$$eval('[data-card]', (nodes) => nodes.map((n) => [n.getAttribute('data-card'), n.getAttribute('title') || '']));
+  for (const [card, title] of titles) {
+    if (!/^Thresholds: /.test(title) || /Not reported/.test(title) || title.length < 20) {
+      throw new Error('card "' + card + '" has no thresholds on hover (title "' + title + '")');
+    }
+  }
+  result.thresholds = titles.length;
+}
+
+/** The last-hour charts: SVG line charts with one point a minute and hover titles. */
+async function checkCharts(page) {
+  const charts = await page.$$eval('[data-chart]', (nodes) => nodes.map((n) => {
+    const line = n.querySelector('svg polyline');
+    const points = line ? line.getAttribute('points').trim().split(/\s+/).filter(Boolean) : [];
+    const ys = points.map((p) => Number(p.split(',')[1]));
+    return {
+      chart: n.getAttribute('data-chart'), points: points.length,
+      flat: ys.every((y) => y === ys[0]), hovers: n.querySelectorAll('svg rect.hit > title').length,
+    };
+  }));
+  const requests = charts.find((c) => c.chart === 'requests');
+  if (charts.length < 4) throw new Error('expected 4 charts, found ' + charts.length);
+  for (const c of charts) {
+    if (c.points < 60) throw new Error('chart "' + c.chart + '" has ' + c.points + ' points, not one a minute for an hour');
+    if (c.hovers < 60) throw new Error('chart "' + c.chart + '" has ' + c.hovers + ' hover titles');
+  }
+  if (!requests || requests.flat) throw new Error('the requests chart is flat although requests were made');
+  result.charts = Object.fromEntries(charts.map((c) => [c.chart, c.points]));
+}
+
+/** Figures of these cards are compared with the page's own /api/dashboard answer. */
+const COMPARED = {
+  cost: ['todayUsd', 'monthUsd', 'costPerConversationUsd', 'costPerBookingUsd', 'savingsUsd'],
+  performance: ['p50Ms', 'p95Ms', 'p99Ms', 'requestsPerMinute', 'cacheHitRatio'],
+  budget: ['dailySpentUsd', 'dailyLimitUsd', 'dailyFraction', 'monthlySpentUsd', 'monthlyLimitUsd', 'monthlyFraction', 'strategy'],
+};
+const NON_ZERO = ['cost.todayUsd', 'performance.p95Ms', 'budget.dailySpentUsd'];
+
+/**
+ * After a refresh, each compared figure's data-value must be the value of the answer the
+ * page received; a refresh racing the read is retried on the next one.
+ */
+async function checkCardsMatchTheApi(page) {
+  for (let attempt = 0; ; attempt++) {
+    const before = await refreshCount(page);
+    const answer = lastDashboard;
+    const keys = Object.entries(COMPARED).flatMap(([card, fields]) => fields.map((f) => card + '.' + f));
+    const seen = await readMetrics(page, keys);
+    const after = await refreshCount(page);
+    const wrong = [];
+    const figures = {};
+    for (const key of keys) {
+      const [card, field] = key.split('.');
+      const expected = answer && answer[card] ? answer[card][field] : undefined;
+      const shown = seen[key].length ? seen[key][0] : null;
+      figures[key] = shown ? shown.value : null;
+      if (expected === undefined || !shown || shown.value !== String(expected)) {
+        wrong.push(key + ': API ' + JSON.stringify(expected) + ', card ' + (shown ? '"' + shown.text + '" (raw ' + shown.value + ')' : 'missing'));
+      }
+    }
+    if (wrong.length === 0 && before === after) {
+      const zero = NON_ZERO.filter((k) => !(Number(answer[k.split('.')[0]][k.split('.')[1]]) > 0));
+      if (zero.length) throw new Error('figures that should be non-zero after the traffic are 0: ' + zero.join(', '));
+      result.api = figures;
+      return;
+    }
+    if (attempt >= 2) throw new Error('cards differ from the API: ' + wrong.join('; '));
+    await step('another dashboard refresh', page.waitForFunction(
+      (n) => Number(document.body.getAttribute('data-refresh-count')) > n, { timeout: 15000 }, after));
+  }
+}
+
+/** Server unreachable (requests aborted): the stale banner shows and the old figures stay; then it recovers. */
+async function checkStale(page) {
+  const keep = await page.$eval('[data-metric="cost.todayUsd"]', (n) => n.textContent.trim());
+  blocking = true;
+  await page.click('#refresh-now');
+  await step('the stale state with the server unreachable', page.waitForFunction(
+    () => document.body.getAttribute('data-refresh-state') === 'stale' && !document.querySelector('#stale-banner').hidden,
+    { timeout: 15000 }));
+  const banner = await page.$eval('#stale-banner', (n) => n.textContent.trim().replace(/\s+/g, ' '));
+  const kept = await page.$eval('[data-metric="cost.todayUsd"]', (n) => n.textContent.trim());
+  if (kept !== keep) throw new Error('stale figures were replaced: cost today "' + keep + '" became "' + kept + '"');
+  if (!/could not be reached/.test(banner)) throw new Error('the stale banner does not say the server is unreachable: ' + banner);
+  result.stale = banner;
+  blocking = false;
+  await page.click('#refresh-now');
+  await step('recovery after the server answers again', page.waitForFunction(
+    () => document.body.getAttribute('data-refresh-state') === 'ok' && document.querySelector('#stale-banner').hidden,
+    { timeout: 15000 }));
 }
 
 const refreshCount = (page) => page.evaluate(() => Number(document.body.getAttribute('data-refresh-count')) || 0);
@@ -278,6 +391,37 @@ async function cancelAppointment(page, reference) {
   result.message = message.text;
 }
 
+/** Starts a canary from the panel and reads back its stage and gate figures. */
+async function startCanary(page) {
+  await page.click('#tab-canary');
+  await step('the canary form', page.waitForSelector('#canary-start:not([disabled])', { visible: true, timeout: 10000 }));
+  await page.select('#canary-candidate', 'professional');
+  await page.select('#canary-stable', 'baseline');
+  await page.click('#canary-start');
+  await step('the canary gate figures', page.waitForSelector('#canary-gate-figures', { visible: true, timeout: 10000 }));
+  const message = await page.$eval('#admin-message', (n) => ({ text: n.textContent.trim(), ok: n.classList.contains('is-success') }));
+  if (!message.ok) throw new Error('canary start failed: ' + message.text);
+  result.canary = await page.evaluate(() => {
+    const status = {};
+    const terms = Array.from(document.querySelectorAll('#canary-status dt'));
+    terms.forEach((dt) => { status[dt.textContent.trim()] = dt.nextElementSibling.textContent.trim(); });
+    const figures = {};
+    document.querySelectorAll('#canary-gate-figures td[data-variant]').forEach((td) => {
+      figures[td.getAttribute('data-variant') + '.' + td.getAttribute('data-figure')] = td.getAttribute('data-value');
+    });
+    return {
+      stage: status.Stage, traffic: status['Traffic to candidate'], candidate: status.Candidate, stable: status.Stable,
+      minSamples: document.querySelector('#canary-gate-min').getAttribute('data-value'),
+      decision: (document.querySelector('#canary-gate-decision') || { textContent: '' }).textContent.trim(),
+      figures,
+    };
+  });
+  if (result.canary.stage !== '1' || result.canary.traffic !== '10 %') {
+    throw new Error('canary started but shows stage ' + result.canary.stage + ' at ' + result.canary.traffic);
+  }
+  if (Object.keys(result.canary.figures).length < 14) throw new Error('gate figures missing: ' + JSON.stringify(result.canary.figures));
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -296,18 +440,33 @@ async function main() {
 
   const dash = await browser.newPage();
   await watch(dash, 'dashboard', origin);
+  await dash.setRequestInterception(true);
+  dash.on('request', (req) => {
+    if (blocking && req.url().startsWith(origin + '/api/dashboard')) req.abort('connectionrefused');
+    else req.continue();
+  });
+  dash.on('response', async (res) => {
+    if (new URL(res.url()).pathname !== '/api/dashboard' || res.status() !== 200) return;
+    try { lastDashboard = (await res.json()).data; } catch (_) { /* a body read after navigation */ }
+  });
   await openDashboard(dash, opts);
   await checkCards(dash);
   await checkMetrics(dash, opts.metrics);
+  await checkCardsMatchTheApi(dash);
+  await checkThresholds(dash);
+  await checkCharts(dash);
   if (opts.screenshot) await takeScreenshots(dash, opts.screenshot);
+  await checkStale(dash);
   failOnProblems('dashboard');
   const firstCount = await refreshCount(dash);
 
   if (opts.password) {
     const admin = await browser.newPage();
+    adminPage = admin;
     await watch(admin, 'admin', origin);
     await signIn(admin, opts);
     if (opts.cancel) await cancelAppointment(admin, opts.cancel);
+    await startCanary(admin);
     failOnProblems('admin');
   }
   // The dashboard page stayed open meanwhile (paused while hidden): back in front, it must
@@ -320,4 +479,14 @@ async function main() {
   await finish(true);
 }
 
-main().catch((err) => finish(false, err && err.message ? err.message : String(err)));
+main().catch(async (err) => {
+  // What the admin panel said when a step failed, to tell a slow list from an error.
+  if (adminPage) {
+    result.panel = await adminPage.evaluate(() => ({
+      message: (document.querySelector('#admin-message') || {}).textContent || '',
+      summary: (document.querySelector('#appt-summary') || {}).textContent || '',
+      rows: Array.from(document.querySelectorAll('#appt-rows tr')).map((r) => r.getAttribute('data-reference')),
+    })).catch(() => null);
+  }
+  finish(false, err && err.message ? err.message : String(err));
+});
