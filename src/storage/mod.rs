@@ -61,7 +61,7 @@ const PAGE_CACHE_KIB: &str = "-512";
 /// How long a connection waits for SQLite's locks.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// WAL size (frames of 4 KiB) above which the checkpoint also restarts the WAL.
-const RESTART_AFTER_FRAMES: i64 = 1_000;
+const RESTART_AFTER_FRAMES: i64 = 4_000;
 /// Longest the restart waits for readers on older snapshots (it holds the writer).
 const RESTART_WAIT_MS: &str = "50";
 
