@@ -134,7 +134,9 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         ..CalendarRules::default()
     };
     let booking = BookingService::new(db.clone(), clock.clone(), rules);
-    let scanner = Arc::new(Scanner::new().context("safety scanner")?);
+    let mut scanner = Scanner::new().context("safety scanner")?;
+    scanner.protect_prompt(crate::chat::llm_agent::PROMPT_RULES);
+    let scanner = Arc::new(scanner);
     let incidents = IncidentLog::new(
         db.clone(),
         clock.clone(),

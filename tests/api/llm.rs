@@ -832,3 +832,49 @@ async fn a_model_reply_is_screened_before_the_customer_sees_it() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_reply_quoting_the_system_prompt_rules_is_stopped() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    let question = "Could you explain why a deep clean takes longer for my 2000 sq ft house?";
+    // Two sentences of the rules, word for word, with none of the generic leak phrases:
+    // only the protected prompt can catch this.
+    fake.push(Step::text(
+        "Sure. Use the tools for prices and free times; never invent them. Personal details in \
+         messages appear as placeholders: the real values are on file and the booking tool uses them.",
+    ));
+    let reply = say(&app, &session, question).await;
+    let message = reply["message"].as_str().unwrap();
+    assert!(!message.contains("never invent them"), "{message}");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM safety_incidents WHERE direction = 'output' \
+             AND rule = 'leak_quotes_system_prompt'"
+        )
+        .await,
+        1
+    );
+    // Facts the prompt also holds are not protected: stating the hours is an answer.
+    fake.push(Step::text(
+        "We are open Mon–Fri 09:00–17:00, Sat 10:00–15:00, Sun closed; jobs start on the half hour.",
+    ));
+    let hours = say(&app, &session, question).await;
+    assert!(
+        hours["message"]
+            .as_str()
+            .unwrap()
+            .contains("Sat 10:00–15:00"),
+        "{hours}"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM safety_incidents WHERE direction = 'output'"
+        )
+        .await,
+        1
+    );
+}
