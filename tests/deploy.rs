@@ -4,7 +4,7 @@
 //!
 //! Real tools are used when installed (nginx, openssl, systemd-analyze, node); when one is
 //! missing, that part prints a `SKIPPED: …` line to stderr and the text checks still run,
-//! except that with CLEANSPACE_REQUIRE_NGINX set (by .ci/run) a missing nginx or openssl
+//! except that with CLEANSPACE_REQUIRE_NGINX=1 (set by .ci/run) a missing nginx or openssl
 //! fails the test.
 //! Every external command runs under a time limit. Helpers return `Result` instead of
 //! panicking (clippy denies unwrap/expect outside test functions).
@@ -465,14 +465,17 @@ fn nginx_version(output: &str) -> Option<(u32, u32, u32)> {
 /// Set by .ci/run once nginx is installed: then a missing tool fails instead of skipping.
 const REQUIRE_NGINX: &str = "CLEANSPACE_REQUIRE_NGINX";
 
-/// A skip with a clear line on stderr, or a failure when `REQUIRE_NGINX` is set.
+/// A skip with a clear line on stderr, or a failure when `REQUIRE_NGINX` is 1.
 fn skip_unless_required(reason: &str) -> TestResult {
-    skip_unless(std::env::var_os(REQUIRE_NGINX).is_some(), reason)
+    skip_unless(
+        std::env::var(REQUIRE_NGINX).is_ok_and(|value| value == "1"),
+        reason,
+    )
 }
 
 fn skip_unless(required: bool, reason: &str) -> TestResult {
     if required {
-        return Err(format!("{REQUIRE_NGINX} is set but {reason}"));
+        return Err(format!("{REQUIRE_NGINX}=1 but {reason}"));
     }
     eprintln!("SKIPPED: {reason}");
     Ok(())
@@ -889,19 +892,25 @@ fn pm2_shell_line_checks_before_serving() -> TestResult {
     let temp = tempfile::tempdir().map_err(|error| format!("temporary folder: {error}"))?;
     let dir = temp.path();
     let log = dir.join("calls.log");
+    // The script is written here but the executable stub by `install`: a file opened for
+    // writing in this process would leak into processes other tests fork meanwhile, and
+    // exec'ing the stub while one holds it open fails with ETXTBSY ("Text file busy").
     write_file(
-        &dir.join("cleanspace"),
+        &dir.join("stub.sh"),
         "#!/bin/sh\n\
          echo \"$1 $$\" >> calls.log\n\
          if [ \"$1\" = check ]; then exit \"$CHECK_EXIT\"; fi\n\
          exit 0\n",
     )?;
-    let chmod = run_bounded(
-        Command::new("chmod").arg("755").arg(dir.join("cleanspace")),
+    let install = run_bounded(
+        Command::new("install")
+            .args(["-m", "755"])
+            .arg(dir.join("stub.sh"))
+            .arg(dir.join("cleanspace")),
         COMMAND_LIMIT,
     )?;
-    if !chmod.status.success() {
-        return Err(format!("chmod failed: {}", chmod.output));
+    if !install.status.success() {
+        return Err(format!("install failed: {}", install.output));
     }
     for (check_exit, expect_serve) in [("1", false), ("0", true)] {
         let _ = std::fs::remove_file(&log);

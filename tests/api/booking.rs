@@ -580,7 +580,19 @@ async fn a_cancel_committed_while_a_reschedule_waits_for_the_write_lock_is_seen(
             .json(&json!({ "contact": "555-201-3344", "date": "2026-12-04", "time": "10:00" }))
             .send(),
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The reschedule is being served: nothing but its small JSON body stands between the
+    // gauge and its wait for the write lock, which the short pause then lets it reach.
+    let metrics = app.state.metrics.clone();
+    crate::helpers::wait_until(
+        "the reschedule is in flight",
+        std::time::Duration::from_secs(10),
+        || {
+            let metrics = metrics.clone();
+            async move { metrics.http_requests_in_flight.get() >= 1 }
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     // A cancel (by another request, say) commits first.
     sqlx::query(
         "UPDATE appointments SET status = 'cancelled', cancel_reason = 'by phone' WHERE reference = ?",

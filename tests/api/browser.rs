@@ -16,6 +16,15 @@ use crate::fake_llm::{FakeLlm, Step};
 use crate::helpers::{json, spawn_app_with, ADMIN_PASSWORD};
 use crate::llm::{llm_options, say, start_session};
 
+/// Held for the whole of each browser test: two Chromiums at once on a 2-core machine
+/// would each risk their time limit.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Whether CLEANSPACE_REQUIRE_BROWSER is set to 1: then a missing prerequisite fails.
+fn browser_required() -> bool {
+    std::env::var("CLEANSPACE_REQUIRE_BROWSER").is_ok_and(|value| value == "1")
+}
+
 fn chromium() -> Option<PathBuf> {
     let candidates = [
         std::env::var("CHROMIUM").ok(),
@@ -53,13 +62,11 @@ fn missing_prerequisite() -> Option<String> {
 #[tokio::test]
 async fn the_dashboard_shows_live_figures_and_an_operator_cancels_in_the_panel() {
     if let Some(reason) = missing_prerequisite() {
-        assert!(
-            std::env::var("CLEANSPACE_REQUIRE_BROWSER").is_err(),
-            "browser test required but {reason}"
-        );
+        assert!(!browser_required(), "browser test required but {reason}");
         eprintln!("SKIPPED the_dashboard_shows_live_figures…: {reason}");
         return;
     }
+    let _browser = ONE_BROWSER_AT_A_TIME.lock().await;
     let fake = FakeLlm::start().await.unwrap();
     fake.set_default(Step::status(500));
     let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
@@ -223,13 +230,11 @@ async fn the_dashboard_shows_live_figures_and_an_operator_cancels_in_the_panel()
 #[tokio::test]
 async fn a_visitor_sees_the_services_sends_a_message_and_books_by_chat() {
     if let Some(reason) = missing_prerequisite() {
-        assert!(
-            std::env::var("CLEANSPACE_REQUIRE_BROWSER").is_err(),
-            "browser test required but {reason}"
-        );
+        assert!(!browser_required(), "browser test required but {reason}");
         eprintln!("SKIPPED a_visitor_sees_the_services…: {reason}");
         return;
     }
+    let _browser = ONE_BROWSER_AT_A_TIME.lock().await;
     let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
     // No LLM key: every chat turn is the built-in engine's.
     let app = spawn_app_with(

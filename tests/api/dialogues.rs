@@ -159,7 +159,12 @@ async fn an_eval_in_llm_mode_reports_its_tier_mix_and_cost_per_booking() {
 /// Runs the `cleanspace` binary with `args` in `dir`, with only `vars` set.
 async fn cleanspace(dir: &Path, args: &[&str], vars: &HashMap<&str, String>) -> (bool, String) {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cleanspace"));
-    command.args(args).current_dir(dir).env_clear().envs(vars);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(vars)
+        .kill_on_drop(true);
     let output = tokio::time::timeout(Duration::from_secs(120), command.output())
         .await
         .expect("eval finishes")

@@ -150,6 +150,32 @@ impl TestApp {
     }
 }
 
+/// Polls `done` every 10 ms until it holds; fails the test, naming `what`, after `limit`.
+/// For waiting on a real signal instead of sleeping a guessed time.
+pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The `http_requests_in_flight` gauge of a `/metrics` text.
+pub fn in_flight(metrics: &str) -> i64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("http_requests_in_flight "))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("an http_requests_in_flight sample")
+}
+
 /// Reads a JSON body.
 pub async fn json(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")

@@ -646,12 +646,13 @@ async fn with_the_cache_disabled_every_question_goes_upstream() {
 #[tokio::test]
 async fn a_cached_answer_expires_after_its_ttl() {
     let fake = FakeLlm::start().await.unwrap();
-    let app = spawn_app_with(llm_options(&fake).var("CACHE_TTL", "1")).await;
+    // 3 s, so the second turn lands well inside it even on a slow, loaded machine.
+    let app = spawn_app_with(llm_options(&fake).var("CACHE_TTL", "3")).await;
     say(&app, &start_session(&app).await, FAQ).await;
     let hit = say(&app, &start_session(&app).await, FAQ).await;
     assert_eq!(hit["metadata"]["cached"], true);
     // moka keeps its own monotonic clock, so the TTL is waited out for real.
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
     let expired = say(&app, &start_session(&app).await, FAQ).await;
     assert_eq!(expired["metadata"]["cached"], false);
     assert_eq!(fake.calls(), 2);

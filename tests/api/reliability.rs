@@ -111,7 +111,9 @@ async fn during_a_full_outage_every_turn_is_answered_and_bookings_continue() {
 async fn an_open_breaker_lets_only_probes_through_and_closes_after_recovery() {
     let fake = FakeLlm::start().await.unwrap();
     fake.set_default(Step::status(503));
-    let app = spawn_app_with(llm_options(&fake).var("CIRCUIT_BREAKER_TIMEOUT", "1000")).await;
+    // Open for 5 s: the ~27 failing turns below, with fallback and retries, must all land
+    // while the breakers stay open, even on a slow, loaded machine.
+    let app = spawn_app_with(llm_options(&fake).var("CIRCUIT_BREAKER_TIMEOUT", "5000")).await;
     let session = start_session(&app).await;
     for _ in 0..12 {
         say(&app, &session, OPEN_QUESTION).await;
@@ -150,7 +152,7 @@ async fn an_open_breaker_lets_only_probes_through_and_closes_after_recovery() {
     fake.set_default(Step::text(
         "Deep cleaning covers everything in a standard clean plus the details.",
     ));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(5100)).await;
     for _ in 0..3 {
         let reply = say(&app, &session, OPEN_QUESTION).await;
         assert_ne!(reply["metadata"]["tier"], "local", "{reply}");

@@ -7,7 +7,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{
-    post_head, read_raw_response, spawn_app, spawn_binary, start_raw_request, ADMIN_PASSWORD,
+    in_flight, post_head, read_raw_response, spawn_app, spawn_binary, start_raw_request,
+    wait_until, ADMIN_PASSWORD,
 };
 
 #[tokio::test]
@@ -22,7 +23,17 @@ async fn an_in_flight_request_completes_during_shutdown() {
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.flush().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The server has parsed the head: the request is being served, waiting for its body.
+    let metrics = app.state.metrics.clone();
+    wait_until(
+        "the login request is in flight",
+        Duration::from_secs(10),
+        || {
+            let metrics = metrics.clone();
+            async move { metrics.http_requests_in_flight.get() >= 1 }
+        },
+    )
+    .await;
 
     app.begin_shutdown();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -51,7 +62,20 @@ async fn sigterm_lets_the_in_flight_request_finish_and_exits_zero() {
     let body = format!("{{\"password\": \"{ADMIN_PASSWORD}\"}}");
     let mut stream =
         start_raw_request(server.port, &post_head("/api/auth/login", body.len())).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The server has parsed the head: the login is in flight beside the `/metrics` request.
+    let metrics_url = server.url("/metrics");
+    wait_until(
+        "the login request is in flight",
+        Duration::from_secs(10),
+        || {
+            let url = metrics_url.clone();
+            async move {
+                let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+                in_flight(&text) >= 2
+            }
+        },
+    )
+    .await;
 
     server.send_sigterm();
     server
