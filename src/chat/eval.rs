@@ -56,6 +56,9 @@ pub struct DialogueResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunCost {
     pub tiers: Vec<TierUsage>,
+    /// Conversations whose outcome is `booked`, counted as `/api/optimization/metrics`
+    /// counts them ([`repo::conversation_counts`]), so both cost-per-booking figures
+    /// mean the same thing.
     pub bookings: usize,
 }
 
@@ -299,12 +302,13 @@ pub async fn run(
     for dialogue in dialogues {
         results.push(run_dialogue(&state.chat, dialogue, variant).await);
     }
-    let tiers = repo::tier_mix(&state.db).await;
+    let usage = repo::usage_by_model(&state.db).await;
+    let counts = repo::conversation_counts(&state.db).await;
     state.db.close().await;
     drop(scratch);
     let cost = RunCost {
-        tiers: tiers?,
-        bookings: results.iter().filter(|r| r.booked).count(),
+        tiers: repo::tier_mix(&usage?),
+        bookings: usize::try_from(counts?.1).unwrap_or_default(),
     };
     Ok(EvalRun { results, cost })
 }
