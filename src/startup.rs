@@ -141,6 +141,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         db.clone(),
         clock.clone(),
         metrics.safety_incidents_total.clone(),
+        Arc::new(crate::chat::repository::ScannedMessageCounts(db.clone())),
     );
     let extractor = Arc::new(Extractor::new().context("chat extractors")?);
     let agent = Agent::new(extractor.clone(), booking.clone());

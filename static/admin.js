@@ -659,7 +659,8 @@
         gateCell(show(gate.candidate[key]), 'candidate', key, gate.candidate[key]),
         gateCell(show(gate.stable[key]), 'stable', key, gate.stable[key]));
     });
-    const minimum = el('p', 'muted', 'This stage is judged after ' + describe(gate.minSamples) + ' conversations per variant.');
+    const minimum = el('p', 'muted', 'This stage is judged from ' + describe(gate.minSamples)
+      + ' conversations per variant on; it advances once the candidate is shown to be no worse than stable.');
     minimum.id = 'canary-gate-min';
     minimum.setAttribute('data-value', String(gate.minSamples));
     const parts = [table, minimum];

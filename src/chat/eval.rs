@@ -56,6 +56,9 @@ pub struct DialogueResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunCost {
     pub tiers: Vec<TierUsage>,
+    /// Conversations whose outcome is `booked`, counted as `/api/optimization/metrics`
+    /// counts them ([`repo::conversation_counts`]), so both cost-per-booking figures
+    /// mean the same thing.
     pub bookings: usize,
 }
 
@@ -289,10 +292,9 @@ pub async fn run(
     let clock_at: DateTime<Utc> = DateTime::parse_from_rfc3339(REFERENCE_CLOCK)
         .context("reference clock")?
         .with_timezone(&Utc);
-    let scratch = std::env::temp_dir().join(format!("cleanspace-eval-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&scratch).context("temporary folder")?;
+    let scratch = ScratchDir::create()?;
     let mut eval_config = config.clone();
-    eval_config.database_url = format!("sqlite://{}/eval.db", scratch.display());
+    eval_config.database_url = format!("sqlite://{}/eval.db", scratch.path().display());
     eval_config.crews = 20;
     eval_config.admin_password = Some(Secret::new(format!("{:x}", rand::random::<u128>())));
     let state = crate::startup::build_state(eval_config, Clock::Fixed(clock_at)).await?;
@@ -300,14 +302,37 @@ pub async fn run(
     for dialogue in dialogues {
         results.push(run_dialogue(&state.chat, dialogue, variant).await);
     }
-    let tiers = repo::tier_mix(&state.db).await;
+    let usage = repo::usage_by_model(&state.db).await;
+    let counts = repo::conversation_counts(&state.db).await;
     state.db.close().await;
-    let _ = std::fs::remove_dir_all(&scratch);
+    drop(scratch);
     let cost = RunCost {
-        tiers: tiers?,
-        bookings: results.iter().filter(|r| r.booked).count(),
+        tiers: repo::tier_mix(&usage?),
+        bookings: usize::try_from(counts?.1).unwrap_or_default(),
     };
     Ok(EvalRun { results, cost })
+}
+
+/// A temporary folder removed when dropped, so a run that fails half-way (a config
+/// `build_state` rejects, a migration error) leaves nothing behind.
+struct ScratchDir(std::path::PathBuf);
+
+impl ScratchDir {
+    fn create() -> anyhow::Result<Self> {
+        let path = std::env::temp_dir().join(format!("cleanspace-eval-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&path).context("temporary folder")?;
+        Ok(Self(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A printable report of a run.
@@ -341,6 +366,21 @@ pub fn report(variant: &str, results: &[DialogueResult]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scratch_folder_is_removed_when_a_run_returns_early() {
+        fn failing_run() -> anyhow::Result<std::path::PathBuf> {
+            let scratch = ScratchDir::create()?;
+            std::fs::write(scratch.path().join("eval.db"), b"half-built")?;
+            let path = scratch.path().to_path_buf();
+            anyhow::ensure!(false, "build_state failed at {}", path.display());
+            Ok(path)
+        }
+        let error = failing_run().unwrap_err().to_string();
+        let path = error.trim_start_matches("build_state failed at ");
+        assert!(path.contains("cleanspace-eval-"), "{error}");
+        assert!(!Path::new(path).exists(), "{path} was left behind");
+    }
 
     fn tier(name: &str, turns: i64, cost_micros: i64) -> TierUsage {
         TierUsage {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::booking::repository::db_time;
+use crate::safety::incidents::{ScannedCount, ScannedFuture, ScannedMessages};
 use crate::storage::batch::{BatchWrite, WriteFuture};
 use crate::storage::Database;
 
@@ -193,15 +194,6 @@ pub async fn list_messages(
     .await
 }
 
-/// Customer messages with one safety action, all time and since a moment.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct ScannedCount {
-    /// `allow`, `redact` or `block`.
-    pub action: String,
-    pub total: i64,
-    pub since: i64,
-}
-
 /// Customer messages counted by the safety action they got, all time and since `since`.
 pub async fn scanned_message_counts(
     db: &Database,
@@ -209,12 +201,22 @@ pub async fn scanned_message_counts(
 ) -> Result<Vec<ScannedCount>, sqlx::Error> {
     sqlx::query_as(
         "SELECT COALESCE(safety_action, 'allow') AS action, COUNT(*) AS total,
-                COALESCE(SUM(created_at >= ?), 0) AS since
+                COALESCE(SUM(created_at >= ?), 0) AS last_24h
          FROM messages WHERE role = 'user' GROUP BY 1 ORDER BY 1",
     )
     .bind(since)
     .fetch_all(&db.reader)
     .await
+}
+
+/// The chat side of the safety metrics: startup hands this to the incident log, which
+/// cannot read chat's messages itself.
+pub struct ScannedMessageCounts(pub Database);
+
+impl ScannedMessages for ScannedMessageCounts {
+    fn scanned_counts<'a>(&'a self, since: &'a str) -> ScannedFuture<'a> {
+        Box::pin(scanned_message_counts(&self.0, since))
+    }
 }
 
 impl BatchWrite for TurnRecord {
@@ -343,22 +345,65 @@ pub async fn insert_evaluations(
     tx.commit().await
 }
 
-/// Assistant turns and their cost for one tier.
+/// Assistant turns, tokens and cost of one model within one tier.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ModelUsage {
+    pub tier: String,
+    pub model: String,
+    pub turns: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost_micros: i64,
+}
+
+/// Every assistant turn in the database, by tier then model: the one usage query behind
+/// `/api/optimization/metrics` and the tier mix of `cleanspace eval`.
+pub async fn usage_by_model(db: &Database) -> Result<Vec<ModelUsage>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COALESCE(tier, 'local') AS tier, COALESCE(model, 'built-in') AS model, COUNT(*) AS turns,
+                COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+                COALESCE(SUM(cost_micros), 0) AS cost_micros
+         FROM messages WHERE role = 'assistant' GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&db.reader)
+    .await
+}
+
+/// Assistant turns and their cost for one tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TierUsage {
     pub tier: String,
     pub turns: i64,
     pub cost_micros: i64,
 }
 
-/// The tier mix of every assistant turn in the database, by tier name.
-pub async fn tier_mix(db: &Database) -> Result<Vec<TierUsage>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT COALESCE(tier, 'local') AS tier, COUNT(*) AS turns, COALESCE(SUM(cost_micros), 0) AS cost_micros
-         FROM messages WHERE role = 'assistant' GROUP BY 1 ORDER BY 1",
-    )
-    .fetch_all(&db.reader)
-    .await
+/// The tier mix of [`usage_by_model`]'s rows, by tier name.
+pub fn tier_mix(usage: &[ModelUsage]) -> Vec<TierUsage> {
+    let mut tiers: Vec<TierUsage> = Vec::new();
+    for row in usage {
+        match tiers.iter_mut().find(|t| t.tier == row.tier) {
+            Some(tier) => {
+                tier.turns += row.turns;
+                tier.cost_micros += row.cost_micros;
+            }
+            None => tiers.push(TierUsage {
+                tier: row.tier.clone(),
+                turns: row.turns,
+                cost_micros: row.cost_micros,
+            }),
+        }
+    }
+    tiers.sort_by(|a, b| a.tier.cmp(&b.tier));
+    tiers
+}
+
+/// (conversations, conversations whose outcome is `booked`), all time. This is the one
+/// definition of a booking behind every "cost per booking": the optimization endpoint's
+/// and `cleanspace eval`'s.
+pub async fn conversation_counts(db: &Database) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(outcome = 'booked'), 0) FROM conversations")
+        .fetch_one(&db.reader)
+        .await
 }
 
 #[cfg(test)]
@@ -366,6 +411,41 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    fn usage(tier: &str, model: &str, turns: i64, cost_micros: i64) -> ModelUsage {
+        ModelUsage {
+            tier: tier.to_owned(),
+            model: model.to_owned(),
+            turns,
+            input_tokens: 10 * turns,
+            output_tokens: 5 * turns,
+            cost_micros,
+        }
+    }
+
+    #[test]
+    fn the_tier_mix_sums_each_tiers_models() {
+        let rows = [
+            usage("balanced", "big", 1, 700),
+            usage("fast", "small-a", 2, 100),
+            usage("fast", "small-b", 3, 32),
+            usage("local", "built-in", 8, 0),
+        ];
+        let tier = |tier: &str, turns, cost_micros| TierUsage {
+            tier: tier.to_owned(),
+            turns,
+            cost_micros,
+        };
+        assert_eq!(
+            tier_mix(&rows),
+            vec![
+                tier("balanced", 1, 700),
+                tier("fast", 5, 132),
+                tier("local", 8, 0)
+            ]
+        );
+        assert!(tier_mix(&[]).is_empty());
+    }
 
     #[tokio::test]
     async fn a_recorded_turn_reads_back_field_for_field() {
@@ -467,5 +547,29 @@ mod tests {
         assert_eq!(row.outcome.as_deref(), Some("booked"));
         assert_eq!(row.job, "{}");
         assert_eq!(row.variant, "casual");
+
+        insert_conversation(
+            &db,
+            NewConversation {
+                id: "conv-2".to_owned(),
+                session_hash: "hash-2".to_owned(),
+                variant: "casual".to_owned(),
+                at,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(conversation_counts(&db).await.unwrap(), (2, 1));
+        assert_eq!(
+            usage_by_model(&db).await.unwrap(),
+            vec![ModelUsage {
+                tier: "fast".to_owned(),
+                model: "model-a".to_owned(),
+                turns: 1,
+                input_tokens: 11,
+                output_tokens: 7,
+                cost_micros: 42,
+            }]
+        );
     }
 }

@@ -2,8 +2,6 @@
 //! response cache (`/api/cache/*`) and reliability figures (`/api/reliability/metrics`).
 //! Without an API key these report that LLM mode is off.
 
-mod repository;
-
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -12,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{AggregateReader, Operator};
+use crate::chat::repository::{self as repository, ModelUsage};
 use crate::error::{ok, ApiJson, ApiResult, AppError};
 use crate::llm::budget::micros_to_usd as usd;
 use crate::llm::budget::{usd_to_micros, BudgetLimits};
@@ -42,8 +41,8 @@ async fn get_optimization_metrics(
     _reader: AggregateReader,
     State(state): State<AppState>,
 ) -> ApiResult {
-    let usage = repository::usage_by_model(&state.db.reader).await?;
-    let (conversations, bookings) = repository::conversation_counts(&state.db.reader).await?;
+    let usage = repository::usage_by_model(&state.db).await?;
+    let (conversations, bookings) = repository::conversation_counts(&state.db).await?;
     let total_cost: i64 = usage.iter().map(|u| u.cost_micros).sum();
     let baseline_micros = all_balanced_baseline(&state, &usage);
     let (budget, strategy) = match state.llm.as_deref() {
@@ -88,7 +87,7 @@ async fn get_optimization_metrics(
 
 /// What the same tokens would have cost had every model turn used the balanced model;
 /// turns that did use it count at their real cost. Zero without LLM mode.
-fn all_balanced_baseline(state: &AppState, usage: &[repository::ModelUsage]) -> i64 {
+fn all_balanced_baseline(state: &AppState, usage: &[ModelUsage]) -> i64 {
     let Some(llm) = state.llm.as_deref() else {
         return 0;
     };
@@ -114,7 +113,7 @@ fn all_balanced_baseline(state: &AppState, usage: &[repository::ModelUsage]) -> 
 
 /// Savings of routing (against the all-balanced baseline) and of the cache, in USD.
 pub async fn savings_usd(state: &AppState) -> Result<f64, sqlx::Error> {
-    let usage = repository::usage_by_model(&state.db.reader).await?;
+    let usage = repository::usage_by_model(&state.db).await?;
     let spent: i64 = usage
         .iter()
         .filter(|u| u.tier != "local")

@@ -146,10 +146,19 @@ fn parse_labelled(path: &Path, rows: &[(usize, Value)]) -> Result<Vec<Labelled>,
     rows.iter()
         .map(|(line, row)| {
             let label = string_field(path, *line, row, "label")?;
+            let kind = string_field(path, *line, row, "kind")?;
+            if kind == OVERALL {
+                // The total's name: such rows would be merged into, then replaced by, it.
+                return Err(data_error(
+                    path,
+                    *line,
+                    format!("kind `{OVERALL}` is reserved for the total of every kind"),
+                ));
+            }
             Ok(Labelled {
                 text: string_field(path, *line, row, "text")?,
                 attack: label == "attack",
-                kind: string_field(path, *line, row, "kind")?,
+                kind,
             })
         })
         .collect()
@@ -582,6 +591,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_kind_named_like_the_total_is_rejected_with_its_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let row = |kind: &str| serde_json::json!({ "text": "hi", "label": "benign", "kind": kind });
+        let path = write(dir.path(), "clash.jsonl", &[row("general"), row(OVERALL)]);
+        let message = run_eval(&scanner(), &path).expect_err("fails").to_string();
+        assert!(
+            message.contains("clash.jsonl:2") && message.contains("`overall`"),
+            "{message}"
+        );
+    }
+
     /// The shared development set beside the checkout, if it is there.
     fn shared_dir() -> Option<std::path::PathBuf> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/safety");
@@ -646,27 +667,30 @@ mod tests {
         assert!(f2 >= 0.95, "PII F2 {f2}");
     }
 
-    /// Our own hand-written held-out rows (`tests/data`): none of them is in the
-    /// development set; the figures are kept from sliding back.
+    /// Our own hand-written regression rows (`tests/data`). They are not in the
+    /// development set, but they are not held out either: rules were written while
+    /// looking at them, so these figures only keep fixed cases from sliding back and say
+    /// nothing about unseen text.
     #[test]
-    fn our_held_out_set_keeps_its_figures() {
+    fn our_regression_set_keeps_its_figures() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
         let scanner = scanner();
         let Evaluation::Classification(per_kind) =
-            evaluate(&scanner, &dir.join("safety_heldout.jsonl")).expect("held-out rows")
+            evaluate(&scanner, &dir.join("safety_regression.jsonl")).expect("regression rows")
         else {
-            panic!("safety_heldout.jsonl holds attack/benign rows");
+            panic!("safety_regression.jsonl holds attack/benign rows");
         };
         let overall = per_kind[OVERALL];
         assert_eq!(
             overall.false_positives, 0,
-            "a benign held-out row was flagged"
+            "a benign regression row was flagged"
         );
         assert!(overall.recall().expect("attacks") >= 0.9, "{overall:?}");
         let Evaluation::Pii(per_type) =
-            evaluate(&scanner, &dir.join("safety_heldout_pii.jsonl")).expect("held-out PII")
+            evaluate(&scanner, &dir.join("safety_regression_pii.jsonl"))
+                .expect("regression PII rows")
         else {
-            panic!("safety_heldout_pii.jsonl holds PII rows");
+            panic!("safety_regression_pii.jsonl holds PII rows");
         };
         let overall = pii_overall(&per_type);
         assert_eq!(overall.expected_hit, overall.expected, "{overall:?}");

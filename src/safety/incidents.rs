@@ -3,13 +3,16 @@
 //! queries behind `/api/safety/metrics`. Recording never fails a
 //! customer's turn; a storage error is logged.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use chrono::Duration;
 use prometheus::IntCounterVec;
 use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{Action, Category, Direction, Verdict};
-use crate::chat::repository::{self as chat_repo, ScannedCount};
 use crate::clock::Clock;
 use crate::storage::{db_time, Database};
 
@@ -31,12 +34,35 @@ pub struct Incident {
     pub excerpt: String,
 }
 
+/// Customer messages that got one safety action, all time and in the last 24 hours.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ScannedCount {
+    /// `allow`, `redact` or `block`.
+    pub action: String,
+    pub total: i64,
+    pub last_24h: i64,
+}
+
+/// The future of [`ScannedMessages::scanned_counts`].
+pub type ScannedFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<ScannedCount>, sqlx::Error>> + Send + 'a>>;
+
+/// Where `/api/safety/metrics` gets its customer-message counts. The messages belong to
+/// the chat domain, which implements this; startup hands the implementation to the log,
+/// so safety never imports chat.
+pub trait ScannedMessages: Send + Sync {
+    /// Customer messages counted by the action their scan got, all time and since
+    /// `since` (a database timestamp).
+    fn scanned_counts<'a>(&'a self, since: &'a str) -> ScannedFuture<'a>;
+}
+
 /// Writes incidents and counts them.
 #[derive(Clone)]
 pub struct IncidentLog {
     db: Database,
     clock: Clock,
     counter: IntCounterVec,
+    scanned: Arc<dyn ScannedMessages>,
 }
 
 fn direction_name(direction: Direction) -> &'static str {
@@ -103,9 +129,20 @@ fn session_block_incident(redacted: &str) -> NewIncident {
 }
 
 impl IncidentLog {
-    /// A log writing to `db`, counting into `counter` (`safety_incidents_total{direction,category}`).
-    pub fn new(db: Database, clock: Clock, counter: IntCounterVec) -> Self {
-        Self { db, clock, counter }
+    /// A log writing to `db`, counting into `counter` (`safety_incidents_total{direction,category}`),
+    /// reading the scanned-message counts of its metrics from `scanned`.
+    pub fn new(
+        db: Database,
+        clock: Clock,
+        counter: IntCounterVec,
+        scanned: Arc<dyn ScannedMessages>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            counter,
+            scanned,
+        }
     }
 
     /// Records every blocking finding of a blocked verdict.
@@ -196,7 +233,7 @@ impl IncidentLog {
         .bind(&since)
         .fetch_all(&self.db.reader)
         .await?;
-        let scanned = chat_repo::scanned_message_counts(&self.db, &since).await?;
+        let scanned = self.scanned.scanned_counts(&since).await?;
         Ok(metrics_json(&by_category, &scanned))
     }
 }
@@ -215,10 +252,10 @@ fn metrics_json(by_category: &[(String, i64, i64)], scanned: &[ScannedCount]) ->
         scanned
             .iter()
             .find(|c| c.action == action.as_str())
-            .map_or((0, 0), |c| (c.total, c.since))
+            .map_or((0, 0), |c| (c.total, c.last_24h))
     };
     let messages: i64 = scanned.iter().map(|c| c.total).sum();
-    let messages_24h: i64 = scanned.iter().map(|c| c.since).sum();
+    let messages_24h: i64 = scanned.iter().map(|c| c.last_24h).sum();
     let (blocked, blocked_24h) = count(Action::Block);
     let by_action = [Action::Allow, Action::Redact, Action::Block].map(|action| {
         let (total, day) = count(action);
@@ -293,17 +330,17 @@ mod tests {
             ScannedCount {
                 action: "allow".to_owned(),
                 total: 6,
-                since: 3,
+                last_24h: 3,
             },
             ScannedCount {
                 action: "block".to_owned(),
                 total: 2,
-                since: 1,
+                last_24h: 1,
             },
             ScannedCount {
                 action: "redact".to_owned(),
                 total: 2,
-                since: 0,
+                last_24h: 0,
             },
         ];
         let by_category = [("prompt_injection".to_owned(), 3, 1)];

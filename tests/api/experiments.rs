@@ -535,3 +535,41 @@ async fn a_shadow_turn_never_calls_the_model_or_spends_the_customers_budget() {
         "the budget holds exactly the customer's spend: {budget:?}"
     );
 }
+
+/// The property names of one schema of the served OpenAPI document.
+fn documented_keys(doc: &Value, schema: &str) -> Vec<String> {
+    let mut keys: Vec<String> = doc["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no schema {schema}"))
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn keys_of(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn the_canary_stages_and_shadow_status_match_their_documented_schemas() {
+    let app = spawn_app_with(options()).await;
+    let doc = json(app.get("/api/openapi.json").await).await;
+    let stages = json(app.get("/api/canary/stages").await).await["data"].clone();
+    assert_eq!(keys_of(&stages), documented_keys(&doc, "CanaryStages"));
+    assert_eq!(
+        keys_of(&stages["margins"]),
+        keys_of(
+            &doc["components"]["schemas"]["CanaryStages"]["properties"]["margins"]["properties"]
+        )
+    );
+    assert_eq!(
+        keys_of(&stages["stages"][0]),
+        documented_keys(&doc, "CanaryStage")
+    );
+    let shadow = json(app.get("/api/shadow/status").await).await["data"].clone();
+    assert_eq!(keys_of(&shadow), documented_keys(&doc, "ShadowStatus"));
+}
