@@ -110,8 +110,23 @@ pub fn trimmed_prompt(
     messages
 }
 
+/// What the model calls of a turn used so far.
+#[derive(Default)]
+struct Spent {
+    /// Model and tier of the latest answer.
+    last: Option<(String, Tier)>,
+    input_tokens: u64,
+    output_tokens: u64,
+    cost_micros: u64,
+}
+
 /// Answers one turn with the model, all its tool rounds within one turn deadline. `history`
 /// already ends with the (redacted) user message.
+///
+/// When a round fails after a tool has already booked, moved or cancelled an appointment,
+/// the turn still reports that change (with a short confirmation of our own) instead of
+/// failing: the built-in engine answering in its place would not know of it, and the
+/// customer would never see the reference.
 pub async fn respond(
     gateway: &LlmGateway,
     booking: &BookingService,
@@ -121,9 +136,79 @@ pub async fn respond(
     tier: Tier,
     temperature: f32,
 ) -> Result<LlmTurn, LlmTurnError> {
-    let definitions = tools::definitions();
     let mut effects = Effects::default();
-    let (mut input_tokens, mut output_tokens, mut cost_micros) = (0, 0, 0);
+    let mut spent = Spent::default();
+    let rounds = run_rounds(
+        gateway,
+        booking,
+        state,
+        history,
+        (tone, tier, temperature),
+        &mut effects,
+        &mut spent,
+    )
+    .await;
+    match rounds {
+        Ok(text) => Ok(finish(state, text, effects, spent, tier)),
+        Err(error) => match committed_change(&effects) {
+            Some(text) if spent.last.is_some() => {
+                tracing::warn!(error = %error, "a later model round failed after a committed change");
+                history.push(ChatMessage::text("assistant", text.clone()));
+                Ok(finish(state, text, effects, spent, tier))
+            }
+            _ => Err(error),
+        },
+    }
+}
+
+/// Our own confirmation of a change a tool already committed, if any.
+fn committed_change(effects: &Effects) -> Option<String> {
+    if let Some(appointment) = &effects.booked {
+        Some(format!(
+            "You're booked. Your reference is {}.",
+            appointment.reference
+        ))
+    } else if let Some(appointment) = &effects.rescheduled {
+        Some(format!("Done: {} is moved.", appointment.reference))
+    } else {
+        effects
+            .cancelled
+            .as_ref()
+            .map(|appointment| format!("Done: {} is cancelled.", appointment.reference))
+    }
+}
+
+/// The turn from the model's (or our) text; `requested` stands in for the tier only when no
+/// answer came back, which `respond` never lets through.
+fn finish(
+    state: &mut AgentState,
+    text: String,
+    effects: Effects,
+    spent: Spent,
+    requested: Tier,
+) -> LlmTurn {
+    let (model, tier) = spent.last.unwrap_or_else(|| (String::new(), requested));
+    LlmTurn {
+        reply: reply_from(state, text, effects),
+        model,
+        tier,
+        input_tokens: spent.input_tokens,
+        output_tokens: spent.output_tokens,
+        cost_micros: spent.cost_micros,
+    }
+}
+
+/// The model's rounds: tool calls run and fed back until it answers in text.
+async fn run_rounds(
+    gateway: &LlmGateway,
+    booking: &BookingService,
+    state: &mut AgentState,
+    history: &mut Vec<ChatMessage>,
+    (tone, tier, temperature): (&str, Tier, f32),
+    effects: &mut Effects,
+    spent: &mut Spent,
+) -> Result<String, LlmTurnError> {
+    let definitions = tools::definitions();
     let mut repairs = 0;
     // One deadline for every round of the turn, not one per call.
     let deadline = gateway.turn_deadline();
@@ -135,10 +220,10 @@ pub async fn respond(
             temperature,
         };
         let answer = gateway.complete(tier, &prompt, deadline).await?;
-        input_tokens += answer.completion.usage.prompt_tokens;
-        output_tokens += answer.completion.usage.completion_tokens;
-        cost_micros += answer.cost_micros;
-        let (model, used_tier) = (answer.model.clone(), answer.tier);
+        spent.input_tokens += answer.completion.usage.prompt_tokens;
+        spent.output_tokens += answer.completion.usage.completion_tokens;
+        spent.cost_micros += answer.cost_micros;
+        spent.last = Some((answer.model.clone(), answer.tier));
         let completion = answer.completion;
         if completion.tool_calls.is_empty() {
             let text = completion.content.unwrap_or_default();
@@ -146,14 +231,7 @@ pub async fn respond(
                 return Err(LlmTurnError::Malformed);
             }
             history.push(ChatMessage::text("assistant", text.clone()));
-            return Ok(LlmTurn {
-                reply: reply_from(state, text, effects),
-                model,
-                tier: used_tier,
-                input_tokens,
-                output_tokens,
-                cost_micros,
-            });
+            return Ok(text);
         }
         history.push(ChatMessage {
             role: "assistant".to_owned(),
@@ -167,7 +245,7 @@ pub async fn respond(
                 state,
                 &call.function.name,
                 &call.function.arguments,
-                &mut effects,
+                effects,
             )
             .await;
             let result = match outcome {

@@ -879,3 +879,34 @@ async fn a_reply_quoting_the_system_prompt_rules_is_stopped() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_booking_made_by_a_tool_is_reported_even_when_the_next_round_fails() {
+    let fake = FakeLlm::start().await.unwrap();
+    let app = spawn_app_with(llm_options(&fake)).await;
+    let session = start_session(&app).await;
+    fake.push(Step::tool_call(
+        "book_appointment",
+        json!({ "serviceType": "deep", "squareFeet": 2000, "date": "2026-12-03", "time": "09:00" }),
+    ));
+    // After the booking, every call fails: the model never gets to say it is booked.
+    fake.set_default(Step::status(500));
+    let reply = say(
+        &app,
+        &session,
+        "Yes please book a deep clean on December 3 at 9:00 for my 2000 sq ft house, I'm Ana Ruiz, \
+         phone 555-201-3344, address 12 Oak Street, Albany NY. Could you explain what to prepare?",
+    )
+    .await;
+    assert_eq!(reply["action"], "booked", "{reply}");
+    let reference = reply["appointment"]["reference"].as_str().unwrap();
+    assert!(
+        reply["message"].as_str().unwrap().contains(reference),
+        "{reply}"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM appointments").await,
+        1,
+        "booked once"
+    );
+}
