@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use crate::booking::booking;
 use crate::fake_llm::{FakeLlm, Step};
-use crate::helpers::{json, spawn_app_with, ADMIN_PASSWORD};
-use crate::llm::{llm_options, say, start_session};
+use crate::helpers::{json, say, spawn_app_with, start_session, ADMIN_PASSWORD};
+use crate::llm::llm_options;
 
 /// Held for the whole of each browser test: two Chromiums at once on a 2-core machine
 /// would each risk their time limit.
@@ -40,6 +40,36 @@ fn chromium() -> Option<PathBuf> {
 
 fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
+}
+
+/// Runs one e2e script in headless Chromium against `base` (80 s inside, 100 s outside),
+/// prints its output, asserts it succeeded and returns its last JSON line.
+async fn run_script(script: &str, base: &str, screenshot: &Path, extra: &[&str]) -> Value {
+    let chromium = chromium().expect("chromium was found before the test started");
+    let run = tokio::process::Command::new("node")
+        .current_dir(e2e_dir())
+        .args([script, "--base", base])
+        .args(["--screenshot", &screenshot.to_string_lossy()])
+        .args(extra)
+        .args(["--chromium", &chromium.to_string_lossy(), "--timeout", "80"])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(100), run)
+        .await
+        .expect("the browser test finishes within 100 s")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .expect("a JSON result line")
 }
 
 fn missing_prerequisite() -> Option<String> {
@@ -146,37 +176,18 @@ async fn the_dashboard_shows_live_figures_and_an_operator_cancels_in_the_panel()
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
     std::fs::create_dir_all(&shots).unwrap();
     let screenshot = shots.join("dashboard.png");
-    let chromium = chromium().unwrap();
-    let run = tokio::process::Command::new("node")
-        .current_dir(e2e_dir())
-        .args([
-            "dashboard.test.mjs",
-            "--base",
-            &app.address,
+    let result = run_script(
+        "dashboard.test.mjs",
+        &app.address,
+        &screenshot,
+        &[
             "--password",
             ADMIN_PASSWORD,
-        ])
-        .args(["--screenshot", &screenshot.to_string_lossy()])
-        .args(["--expect", &expect.to_string()])
-        .args(["--chromium", &chromium.to_string_lossy(), "--timeout", "80"])
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(100), run)
-        .await
-        .expect("the browser test finishes within 100 s")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "browser test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .expect("a JSON result line");
+            "--expect",
+            &expect.to_string(),
+        ],
+    )
+    .await;
     assert_eq!(result["ok"], true);
     assert_eq!(result["cards"], 6);
     assert_eq!(result["thresholds"], 6);
@@ -248,30 +259,7 @@ async fn a_visitor_sees_the_services_sends_a_message_and_books_by_chat() {
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
     std::fs::create_dir_all(&shots).unwrap();
     let screenshot = shots.join("website-phone.png");
-    let chromium = chromium().unwrap();
-    let run = tokio::process::Command::new("node")
-        .current_dir(e2e_dir())
-        .args(["index.test.mjs", "--base", &app.address])
-        .args(["--screenshot", &screenshot.to_string_lossy()])
-        .args(["--chromium", &chromium.to_string_lossy(), "--timeout", "80"])
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(100), run)
-        .await
-        .expect("the browser test finishes within 100 s")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "website browser test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .expect("a JSON result line");
+    let result = run_script("index.test.mjs", &app.address, &screenshot, &[]).await;
     assert_eq!(result["ok"], true);
     assert!(screenshot.exists());
 

@@ -8,7 +8,7 @@ use cleanspace::booking::pricing::Urgency;
 use serde_json::{json, Value};
 
 use crate::booking::{booking, booking_app, CLOCK};
-use crate::helpers::{error_code, json, spawn_app_with, TestApp, TestOptions};
+use crate::helpers::{error_code, json, say, spawn_app_with, TestApp, TestOptions};
 
 async fn start(app: &TestApp, variant: Option<&str>) -> Value {
     let body = match variant {
@@ -17,17 +17,6 @@ async fn start(app: &TestApp, variant: Option<&str>) -> Value {
     };
     let response = app.post_json("/api/chat/start", &body).await;
     assert_eq!(response.status(), 200);
-    json(response).await["data"].clone()
-}
-
-async fn say(app: &TestApp, session: &str, message: &str) -> Value {
-    let response = app
-        .post_json(
-            "/api/chat/message",
-            &json!({ "sessionId": session, "message": message }),
-        )
-        .await;
-    assert_eq!(response.status(), 200, "{message}");
     json(response).await["data"].clone()
 }
 

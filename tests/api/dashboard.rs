@@ -4,8 +4,8 @@ use serde_json::json;
 
 use crate::booking::{booking, booking_app};
 use crate::fake_llm::{FakeLlm, Step};
-use crate::helpers::{json, spawn_app_with};
-use crate::llm::{llm_options, say, start_session};
+use crate::helpers::{json, say, spawn_app_with, start_session};
+use crate::llm::llm_options;
 
 #[tokio::test]
 async fn dashboard_figures_move_with_traffic() {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::booking::CLOCK;
 use crate::fake_llm::{FakeLlm, Step};
-use crate::helpers::{json, spawn_app_with, TestApp, TestOptions};
+use crate::helpers::{json, say, spawn_app_with, TestApp, TestOptions};
 use crate::llm::llm_options;
 
 fn options() -> TestOptions {
@@ -43,17 +43,6 @@ async fn start_session(app: &TestApp, variant: Option<&str>) -> (String, String)
         data["sessionId"].as_str().unwrap().to_owned(),
         data["variant"].as_str().unwrap().to_owned(),
     )
-}
-
-async fn say(app: &TestApp, session: &str, message: &str) -> Value {
-    let response = app
-        .post_json(
-            "/api/chat/message",
-            &json!({ "sessionId": session, "message": message }),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    json(response).await["data"].clone()
 }
 
 #[tokio::test]

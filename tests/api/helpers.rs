@@ -6,7 +6,7 @@ use std::time::Duration;
 use cleanspace::clock::Clock;
 use cleanspace::config::Config;
 use cleanspace::startup::Application;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -353,4 +353,22 @@ pub fn post_head(path: &str, length: usize) -> String {
     format!(
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
     )
+}
+
+/// Starts a chat session with the default variant; its id.
+pub async fn start_session(app: &TestApp) -> String {
+    let body = json(app.post_json("/api/chat/start", &json!({})).await).await;
+    body["data"]["sessionId"].as_str().unwrap().to_owned()
+}
+
+/// One chat turn that must succeed; the reply's `data`.
+pub async fn say(app: &TestApp, session: &str, message: &str) -> Value {
+    let response = app
+        .post_json(
+            "/api/chat/message",
+            &json!({ "sessionId": session, "message": message }),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{message}");
+    json(response).await["data"].clone()
 }

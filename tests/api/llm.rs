@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::booking::{booking, CLOCK};
 use crate::fake_llm::{FakeLlm, Step};
-use crate::helpers::{json, spawn_app_with, TestApp, TestOptions};
+use crate::helpers::{json, say, spawn_app_with, start_session, TestApp, TestOptions};
 
 pub fn llm_options(fake: &FakeLlm) -> TestOptions {
     TestOptions::default()
@@ -17,22 +17,6 @@ pub fn llm_options(fake: &FakeLlm) -> TestOptions {
         .var("LLM_API_KEY", "test-key")
         .var("LLM_BASE_URL", fake.base_url.clone())
         .var("ROUTING_STRATEGY", "performance_optimized")
-}
-
-pub async fn start_session(app: &TestApp) -> String {
-    let body = json(app.post_json("/api/chat/start", &json!({})).await).await;
-    body["data"]["sessionId"].as_str().unwrap().to_owned()
-}
-
-pub async fn say(app: &TestApp, session: &str, message: &str) -> Value {
-    let response = app
-        .post_json(
-            "/api/chat/message",
-            &json!({ "sessionId": session, "message": message }),
-        )
-        .await;
-    assert_eq!(response.status(), 200, "{message}");
-    json(response).await["data"].clone()
 }
 
 /// A context-free question the router sends to a model: its answer may be cached.

@@ -7,8 +7,8 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::fake_llm::{FakeLlm, Step};
-use crate::helpers::{json, spawn_app_with, TestApp};
-use crate::llm::{llm_options, say, start_session};
+use crate::helpers::{json, say, spawn_app_with, start_session, TestApp};
+use crate::llm::llm_options;
 
 /// A question the router always sends to a model under `performance_optimized`.
 const OPEN_QUESTION: &str =
