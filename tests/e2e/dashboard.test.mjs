@@ -22,11 +22,10 @@
 // starts a canary and sees its stage and gate figures (reported as "canary").
 // Console errors, uncaught page errors, CSP violations and 5xx responses fail the run.
 // Prints one JSON line; exit 0 on success, 1 on any failure or after the time limit.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import puppeteer from 'puppeteer-core';
+
+import { browserRun } from './browser_run.mjs';
 
 const CARDS = ['system', 'safety', 'reliability', 'cost', 'performance', 'budget'];
 const COLOURS = ['green', 'yellow', 'red'];
@@ -64,29 +63,8 @@ function readArgs() {
 
 const result = { ok: false, cards: 0, statuses: {}, checked: {}, screenshots: [] };
 const problems = []; // console errors, page errors, CSP violations, 5xx answers
-let browser = null;
 let adminPage = null;
-let profileDir = null;
-let finished = false;
-
-async function finish(ok, error) {
-  if (finished) return;
-  finished = true;
-  if (browser) {
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
-    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
-  }
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  result.ok = ok;
-  if (problems.length) result.problems = problems;
-  if (error) {
-    result.error = error;
-    process.stderr.write('FAIL: ' + error + '\n');
-  }
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(ok ? 0 : 1);
-}
+const { launch, finish } = browserRun(result, problems);
 
 // ---------------------------------------------------------------- page watchers
 
@@ -428,15 +406,7 @@ async function main() {
   const opts = readArgs();
   setTimeout(() => finish(false, 'timed out after ' + opts.timeoutMs / 1000 + ' s'), opts.timeoutMs);
   const origin = new URL(opts.base).origin;
-  profileDir = mkdtempSync(path.join(tmpdir(), 'cleanspace-e2e-'));
-  browser = await puppeteer.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    defaultViewport: { width: 1280, height: 900 },
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--user-data-dir=' + profileDir],
-  });
+  const browser = await launch(opts.chromium);
 
   const dash = await browser.newPage();
   await watch(dash, 'dashboard', origin);

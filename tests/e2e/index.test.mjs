@@ -14,11 +14,9 @@
 // 4. At 390 px wide (a phone), with the chat open, the page does not scroll sideways.
 // Console errors, uncaught page errors, CSP violations and 5xx responses fail the run.
 // Prints one JSON line; exit 0 on success, 1 on any failure or after the time limit.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import puppeteer from 'puppeteer-core';
+
+import { browserRun } from './browser_run.mjs';
 
 const VISITOR = 'Browser Test Visitor';
 
@@ -41,28 +39,7 @@ function readArgs() {
 
 const result = { ok: false, services: [], transcript: [], screenshots: [] };
 const problems = [];
-let browser = null;
-let profileDir = null;
-let finished = false;
-
-async function finish(ok, error) {
-  if (finished) return;
-  finished = true;
-  if (browser) {
-    const proc = browser.process();
-    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
-    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
-  }
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  result.ok = ok;
-  if (problems.length) result.problems = problems;
-  if (error) {
-    result.error = error;
-    process.stderr.write('FAIL: ' + error + '\n');
-  }
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(ok ? 0 : 1);
-}
+const { launch, finish } = browserRun(result, problems);
 
 async function watch(page, origin) {
   await page.evaluateOnNewDocument(() => {
@@ -205,15 +182,7 @@ async function main() {
   const opts = readArgs();
   setTimeout(() => finish(false, 'timed out after ' + opts.timeoutMs / 1000 + ' s'), opts.timeoutMs);
   const origin = new URL(opts.base).origin;
-  profileDir = mkdtempSync(path.join(tmpdir(), 'cleanspace-e2e-'));
-  browser = await puppeteer.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    defaultViewport: { width: 1280, height: 900 },
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--user-data-dir=' + profileDir],
-  });
+  const browser = await launch(opts.chromium);
   const page = await browser.newPage();
   await watch(page, origin);
   await page.goto(opts.base + '/', { waitUntil: 'domcontentloaded' });
