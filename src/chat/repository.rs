@@ -77,7 +77,10 @@ pub struct TurnTotals {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost_micros: i64,
+    /// The customer's message was refused (input screen or session block).
     pub blocked: bool,
+    /// The output screen stopped the reply and replaced it.
+    pub reply_blocked: bool,
     pub fallback: bool,
     pub booking_reference: Option<String>,
     pub outcome: Option<&'static str>,
@@ -236,6 +239,7 @@ impl BatchWrite for TurnRecord {
                     output_tokens = output_tokens + ?,
                     cost_micros = cost_micros + ?,
                     blocked_turns = blocked_turns + ?,
+                    output_blocked_turns = output_blocked_turns + ?,
                     fallback_turns = fallback_turns + ?,
                     booking_reference = COALESCE(?, booking_reference),
                     outcome = COALESCE(?, outcome),
@@ -268,6 +272,7 @@ impl BatchWrite for TurnRecord {
                 .bind(totals.output_tokens)
                 .bind(totals.cost_micros)
                 .bind(i64::from(totals.blocked))
+                .bind(i64::from(totals.reply_blocked))
                 .bind(i64::from(totals.fallback))
                 .bind(&totals.booking_reference)
                 .bind(totals.outcome)
@@ -447,6 +452,83 @@ mod tests {
         assert!(tier_mix(&[]).is_empty());
     }
 
+    /// A turn of `conversation` at `at`; its reply stopped by the output screen when
+    /// `reply_blocked`, in which case the two incident rows the screen writes are added too.
+    async fn record_screened_turn(
+        db: &Database,
+        conversation: &str,
+        at: DateTime<Utc>,
+        reply_blocked: bool,
+    ) {
+        let turn = TurnRecord {
+            conversation_id: conversation.to_owned(),
+            user: NewMessage {
+                role: "user",
+                content: "tell me more".to_owned(),
+                ..NewMessage::default()
+            },
+            assistant: NewMessage {
+                role: "assistant",
+                content: "Sorry, I did not understand.".to_owned(),
+                ..NewMessage::default()
+            },
+            totals: TurnTotals {
+                reply_blocked,
+                job: "{}".to_owned(),
+                ..TurnTotals::default()
+            },
+            at,
+        };
+        record_turn(db, turn).await.unwrap();
+        if reply_blocked {
+            for category in ["toxicity", "prompt_leak"] {
+                sqlx::query(
+                    "INSERT INTO safety_incidents (created_at, conversation_id, direction, category, rule, score, action, excerpt)
+                     VALUES (?, ?, 'output', ?, 'rule', 1.0, 'block', '')",
+                )
+                .bind(db_time(at))
+                .bind(conversation)
+                .bind(category)
+                .execute(&db.writer)
+                .await
+                .unwrap();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn two_replies_stopped_in_the_same_second_count_as_two_incidents() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap();
+        for (id, variant) in [("conv-1", "casual"), ("conv-2", "baseline")] {
+            let conversation = NewConversation {
+                id: id.to_owned(),
+                session_hash: format!("hash-{id}"),
+                variant: variant.to_owned(),
+                at,
+            };
+            insert_conversation(&db, conversation).await.unwrap();
+        }
+        // Both stopped replies, and every incident row they wrote, share one timestamp.
+        let same_second = at + chrono::Duration::seconds(5);
+        record_screened_turn(&db, "conv-1", same_second, true).await;
+        record_screened_turn(&db, "conv-1", same_second, true).await;
+        record_screened_turn(&db, "conv-1", same_second, false).await;
+        record_screened_turn(&db, "conv-2", same_second, false).await;
+
+        let casual = crate::experiments::repository::figures(&db, "casual", at)
+            .await
+            .unwrap();
+        assert_eq!((casual.turns, casual.safety_incidents), (3, 2));
+        let baseline = crate::experiments::repository::figures(&db, "baseline", at)
+            .await
+            .unwrap();
+        assert_eq!(baseline.safety_incidents, 0);
+    }
+
     #[tokio::test]
     async fn a_recorded_turn_reads_back_field_for_field() {
         let dir = tempfile::tempdir().unwrap();
@@ -494,6 +576,7 @@ mod tests {
                 output_tokens: 7,
                 cost_micros: 42,
                 blocked: true,
+                reply_blocked: true,
                 fallback: true,
                 booking_reference: Some("CS-ABC".to_owned()),
                 outcome: Some("booked"),
@@ -543,6 +626,13 @@ mod tests {
             (11, 7, 42)
         );
         assert_eq!((row.blocked_turns, row.fallback_turns), (1, 1));
+        let output_blocked: i64 = sqlx::query_scalar(
+            "SELECT output_blocked_turns FROM conversations WHERE id = 'conv-1'",
+        )
+        .fetch_one(&db.reader)
+        .await
+        .unwrap();
+        assert_eq!(output_blocked, 1);
         assert_eq!(row.booking_reference.as_deref(), Some("CS-ABC"));
         assert_eq!(row.outcome.as_deref(), Some("booked"));
         assert_eq!(row.job, "{}");

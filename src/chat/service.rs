@@ -308,7 +308,8 @@ impl ChatService {
         }
         // What the scan did to the customer's message; a session block refuses it.
         let user_action = input.as_ref().map_or(SafetyAction::Block, |v| v.action);
-        turn.reply = self.screen_output(&session, turn.reply).await;
+        let (reply, reply_blocked) = self.screen_output(&session, turn.reply).await;
+        turn.reply = reply;
         let metadata = TurnMetadata {
             model: turn.model.clone(),
             tier: turn.tier.as_str().to_owned(),
@@ -317,8 +318,15 @@ impl ChatService {
             cached: turn.cached,
             response_time_ms: started.elapsed().as_secs_f64() * 1000.0,
         };
-        self.record(&session, &user_content, user_action, &turn, &metadata)
-            .await?;
+        self.record(
+            &session,
+            &user_content,
+            user_action,
+            &turn,
+            reply_blocked,
+            &metadata,
+        )
+        .await?;
         if let Some((variant, permit, before, off_topic)) = shadow {
             let primary = PrimaryOutcome {
                 conversation_id: session.conversation_id.clone(),
@@ -332,18 +340,21 @@ impl ChatService {
         Ok(self.render(&session.agent, turn.reply, metadata))
     }
 
-    /// Scans the reply; a blocked reply is replaced, personal data is redacted.
-    async fn screen_output(&self, session: &Session, mut reply: Reply) -> Reply {
+    /// Scans the reply; a blocked reply is replaced, personal data is redacted. Also says
+    /// whether the reply was blocked, so the turn's record can count it.
+    async fn screen_output(&self, session: &Session, mut reply: Reply) -> (Reply, bool) {
         let verdict: Verdict = self.scanner.scan(&reply.message, Direction::Output);
         if verdict.is_blocked() {
             self.incidents
                 .record(Some(&session.conversation_id), Direction::Output, &verdict)
                 .await;
             reply.message = replies::not_understood(session.voice);
-        } else if verdict.redacted != reply.message {
+            return (reply, true);
+        }
+        if verdict.redacted != reply.message {
             reply.message = verdict.redacted;
         }
-        reply
+        (reply, false)
     }
 
     async fn record(
@@ -352,6 +363,7 @@ impl ChatService {
         user_content: &str,
         user_action: SafetyAction,
         turn: &Turn,
+        reply_blocked: bool,
         metadata: &TurnMetadata,
     ) -> Result<(), ChatError> {
         let reply = &turn.reply;
@@ -389,6 +401,7 @@ impl ChatService {
             output_tokens: tokens(turn.output_tokens),
             cost_micros: tokens(turn.cost_micros),
             blocked: reply.action == Action::Blocked,
+            reply_blocked,
             fallback: reply.action == Action::Fallback || turn.fallback_reason.is_some(),
             booking_reference: reply.appointment.as_ref().map(|a| a.reference.clone()),
             outcome,

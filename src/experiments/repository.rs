@@ -118,9 +118,10 @@ pub async fn recent_events(db: &Database, limit: u32) -> Result<Vec<EventRow>, s
 
 /// Outcomes of one variant's conversations started since `since`.
 ///
-/// Safety incidents are the turns whose input was blocked plus the replies the output
-/// screen stopped. One stopped reply writes a row per finding, all with the same
-/// timestamp, so replies are counted as distinct (conversation, second) pairs.
+/// Safety incidents are the turns whose input was blocked plus the turns whose reply the
+/// output screen stopped, both counted per turn on the conversation when the turn is
+/// recorded: exact, however many findings a block wrote to `safety_incidents` and however
+/// close together the turns were.
 pub async fn figures(
     db: &Database,
     variant: &str,
@@ -131,15 +132,10 @@ pub async fn figures(
         sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(outcome = 'booked'), 0), COALESCE(SUM(turns), 0),
                 COALESCE(SUM(fallback_turns + error_turns), 0),
-                COALESCE(SUM(blocked_turns), 0) + (
-                    SELECT COUNT(DISTINCT i.conversation_id || ' ' || i.created_at)
-                    FROM safety_incidents i JOIN conversations o ON o.id = i.conversation_id
-                    WHERE i.direction = 'output' AND o.variant = ? AND o.started_at >= ?),
+                COALESCE(SUM(blocked_turns + output_blocked_turns), 0),
                 COALESCE(SUM(cost_micros), 0)
          FROM conversations WHERE variant = ? AND started_at >= ?",
         )
-        .bind(variant)
-        .bind(&since)
         .bind(variant)
         .bind(&since)
         .fetch_one(&db.reader)

@@ -477,6 +477,42 @@ async fn a_reply_stopped_by_the_output_screen_counts_as_a_safety_incident() {
 }
 
 #[tokio::test]
+async fn two_replies_stopped_in_the_same_second_count_as_two_safety_incidents() {
+    let fake = FakeLlm::start().await.unwrap();
+    // The fixed clock gives both turns, and every incident row they write, one timestamp.
+    let app = spawn_app_with(llm_options(&fake).var("CANARY_MIN_SAMPLES", "5,5,5,5")).await;
+    let token = app.operator_token().await;
+    operator_post(
+        &app,
+        &token,
+        "/api/canary/start",
+        json!({ "candidate": "casual" }),
+    )
+    .await;
+    let (session, _) = start_session(&app, Some("casual")).await;
+    for question in [
+        "Could you explain what a deep clean includes and when you could come on Thursday for my 2000 sq ft house?",
+        "Could you also explain why a move-out clean costs more, and what it covers that a deep clean does not?",
+    ] {
+        fake.push(Step::text("Oh, fuck you, go to hell."));
+        let reply = say(&app, &session, question).await;
+        assert!(!reply["message"].as_str().unwrap().contains("hell"), "{reply}");
+    }
+    let incident_seconds: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT created_at) FROM safety_incidents WHERE direction = 'output'",
+    )
+    .fetch_one(&app.state.db.reader)
+    .await
+    .unwrap();
+    assert_eq!(incident_seconds, 1, "both stops happened in one second");
+    let status = json(app.get("/api/canary/status").await).await["data"].clone();
+    assert_eq!(
+        status["gate"]["candidate"]["safetyIncidents"], 2,
+        "{status}"
+    );
+}
+
+#[tokio::test]
 async fn a_shadow_turn_never_calls_the_model_or_spends_the_customers_budget() {
     let fake = FakeLlm::start().await.unwrap();
     let app = spawn_app_with(llm_options(&fake)).await;
