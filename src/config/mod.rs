@@ -143,8 +143,13 @@ pub struct LlmConfig {
     pub daily_budget_usd: f64,
     /// `MONTHLY_BUDGET_LIMIT` in USD (default 300.00).
     pub monthly_budget_usd: f64,
-    /// `PER_REQUEST_BUDGET_LIMIT` in USD (default 0.01).
+    /// `PER_REQUEST_BUDGET_LIMIT` in USD (default 0.01); shadow turns' calls too.
     pub per_request_budget_usd: f64,
+    /// `SHADOW_DAILY_BUDGET_LIMIT` in USD (default 1.00): shadow turns' own daily ledger,
+    /// never the customer's.
+    pub shadow_daily_budget_usd: f64,
+    /// `SHADOW_MONTHLY_BUDGET_LIMIT` in USD (default 20.00): shadow turns' own monthly ledger.
+    pub shadow_monthly_budget_usd: f64,
     /// `MAX_INPUT_TOKENS` per call (default 2000).
     pub max_input_tokens: u32,
     /// `MAX_OUTPUT_TOKENS` per call (default 500).
@@ -303,6 +308,8 @@ impl Config {
                 daily_budget_usd: parse_or(&get, "DAILY_BUDGET_LIMIT", 10.0)?,
                 monthly_budget_usd: parse_or(&get, "MONTHLY_BUDGET_LIMIT", 300.0)?,
                 per_request_budget_usd: parse_or(&get, "PER_REQUEST_BUDGET_LIMIT", 0.01)?,
+                shadow_daily_budget_usd: parse_or(&get, "SHADOW_DAILY_BUDGET_LIMIT", 1.0)?,
+                shadow_monthly_budget_usd: parse_or(&get, "SHADOW_MONTHLY_BUDGET_LIMIT", 20.0)?,
                 max_input_tokens: parse_or(&get, "MAX_INPUT_TOKENS", 2_000)?,
                 max_output_tokens: parse_or(&get, "MAX_OUTPUT_TOKENS", 500)?,
                 cache_enabled: match get("ENABLE_RESPONSE_CACHE") {
@@ -366,6 +373,8 @@ impl Config {
             ("DAILY_BUDGET_LIMIT", llm.daily_budget_usd),
             ("MONTHLY_BUDGET_LIMIT", llm.monthly_budget_usd),
             ("PER_REQUEST_BUDGET_LIMIT", llm.per_request_budget_usd),
+            ("SHADOW_DAILY_BUDGET_LIMIT", llm.shadow_daily_budget_usd),
+            ("SHADOW_MONTHLY_BUDGET_LIMIT", llm.shadow_monthly_budget_usd),
         ] {
             if !value.is_finite() || value < 0.0 {
                 return Err(ConfigError::new(

@@ -1,6 +1,7 @@
 //! The budget in service: the pure `BudgetLedger` behind a lock, seeded from and
 //! settled into SQLite, so concurrent calls cannot overspend and a restart resets
-//! nothing. Days and months are the business time zone's.
+//! nothing. Days and months are the business time zone's. The customer's turns and
+//! shadow turns each keep a [`Ledger`] of their own in the same table.
 
 use std::sync::Mutex;
 
@@ -13,9 +14,41 @@ use crate::clock::Clock;
 use crate::storage::batch::{BatchWrite, WriteFuture};
 use crate::storage::Database;
 
+/// Whose spend a budget keeps. Both live in `llm_spend`, told apart by the prefix of
+/// their period keys, so each persists across restarts and neither ever counts the
+/// other's spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ledger {
+    /// The customer's turns: `day:YYYY-MM-DD` and `month:YYYY-MM`, the keys used since
+    /// before shadow turns had a ledger, so the spend already stored stays valid.
+    Customer,
+    /// Shadow turns: `shadow:day:YYYY-MM-DD` and `shadow:month:YYYY-MM`.
+    Shadow,
+}
+
+impl Ledger {
+    /// What this ledger puts in front of `day:…` and `month:…`.
+    fn prefix(self) -> &'static str {
+        match self {
+            Ledger::Customer => "",
+            Ledger::Shadow => "shadow:",
+        }
+    }
+
+    /// The `llm_spend` keys of a business day and month.
+    fn keys(self, day: &str, month: &str) -> (String, String) {
+        let prefix = self.prefix();
+        (
+            format!("{prefix}day:{day}"),
+            format!("{prefix}month:{month}"),
+        )
+    }
+}
+
 /// The budget with its persistence.
 pub struct BudgetService {
     db: Database,
+    ledger: Ledger,
     clock: Clock,
     tz: Tz,
     state: Mutex<(BudgetLedger, BudgetLimits)>,
@@ -92,9 +125,10 @@ pub struct BudgetView {
 }
 
 impl BudgetService {
-    /// Loads today's and this month's spend.
+    /// Loads today's and this month's spend of `ledger`.
     pub async fn load(
         db: Database,
+        ledger: Ledger,
         clock: Clock,
         tz: Tz,
         limits: BudgetLimits,
@@ -111,10 +145,12 @@ impl BudgetService {
                 Ok::<u64, sqlx::Error>(row.map_or(0, |(n,)| u64::try_from(n).unwrap_or_default()))
             }
         };
-        let day_spent = spent(format!("day:{day}")).await?;
-        let month_spent = spent(format!("month:{month}")).await?;
+        let (day_key, month_key) = ledger.keys(&day, &month);
+        let day_spent = spent(day_key).await?;
+        let month_spent = spent(month_key).await?;
         Ok(Self {
             db,
+            ledger,
             clock,
             tz,
             state: Mutex::new((
@@ -161,9 +197,10 @@ impl BudgetService {
         if actual_micros == 0 {
             return;
         }
+        let (day, month) = self.ledger.keys(&day, &month);
         let spend = Spend {
-            day: format!("day:{day}"),
-            month: format!("month:{month}"),
+            day,
+            month,
             micros: i64::try_from(actual_micros).unwrap_or(i64::MAX),
         };
         if let Err(error) = self.db.batch.write(spend).await {
@@ -250,9 +287,15 @@ mod tests {
             monthly_micros: 1_000_000,
             per_request_micros: 5_000,
         };
-        let service = BudgetService::load(db, Clock::System, chrono_tz::America::New_York, limits)
-            .await
-            .unwrap();
+        let service = BudgetService::load(
+            db,
+            Ledger::Customer,
+            Clock::System,
+            chrono_tz::America::New_York,
+            limits,
+        )
+        .await
+        .unwrap();
         (dir, service)
     }
 
@@ -292,5 +335,43 @@ mod tests {
         assert_eq!(view.reserved_usd, 0.0);
         assert_eq!(view.daily_spent_usd, 0.0015);
         assert_eq!(view.monthly_spent_usd, 0.0015);
+    }
+
+    #[tokio::test]
+    async fn the_customer_and_shadow_ledgers_persist_apart_across_a_reload() {
+        let (_dir, customer) = budget().await;
+        let db = customer.db.clone();
+        let limits = customer.limits();
+        let tz = chrono_tz::America::New_York;
+        let load = |ledger| BudgetService::load(db.clone(), ledger, Clock::System, tz, limits);
+        let shadow = load(Ledger::Shadow).await.unwrap();
+        customer.reserve(4_000).unwrap().settle(1_500).await;
+        shadow.reserve(4_000).unwrap().settle(700).await;
+        assert_eq!(customer.view().daily_spent_usd, 0.0015);
+        assert_eq!(shadow.view().daily_spent_usd, 0.0007);
+
+        let (customer, shadow) = (
+            load(Ledger::Customer).await.unwrap(),
+            load(Ledger::Shadow).await.unwrap(),
+        );
+        for (budget, usd) in [(&customer, 0.0015), (&shadow, 0.0007)] {
+            let view = budget.view();
+            assert_eq!((view.daily_spent_usd, view.monthly_spent_usd), (usd, usd));
+        }
+        let (day, month) = periods(&Clock::System, tz);
+        let mut rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT period, spent_micros FROM llm_spend ORDER BY period")
+                .fetch_all(&db.reader)
+                .await
+                .unwrap();
+        rows.sort();
+        let mut expected = vec![
+            (format!("day:{day}"), 1_500),
+            (format!("month:{month}"), 1_500),
+            (format!("shadow:day:{day}"), 700),
+            (format!("shadow:month:{month}"), 700),
+        ];
+        expected.sort();
+        assert_eq!(rows, expected, "the customer's keys are unchanged");
     }
 }

@@ -24,7 +24,7 @@ use crate::observability::metrics::Metrics;
 use crate::storage::Database;
 use breaker::BreakerConfig;
 use budget::{usd_to_micros, BudgetLimits};
-use budget_store::BudgetService;
+use budget_store::{BudgetService, Ledger};
 use cache::ResponseCache;
 use gateway::{GatewaySettings, LlmGateway};
 use pricing::PriceTable;
@@ -32,10 +32,17 @@ use providers::openai::OpenAiProvider;
 use retry::RetryPolicy;
 use router::Strategy;
 
-/// LLM mode as the rest of the service sees it: the gateway, the response cache and
-/// the routing strategy (changed by operators, persisted).
+/// LLM mode as the rest of the service sees it: the gateway, the shadow turns' gateway,
+/// the response cache and the routing strategy (changed by operators, persisted).
 pub struct LlmService {
+    /// The customer's turns: the customer's budget, the service's metrics.
     pub gateway: LlmGateway,
+    /// Shadow turns: the same provider and models, but a budget on the shadow ledger
+    /// (`SHADOW_*_BUDGET_LIMIT`), breakers and a retry budget of its own, and a private
+    /// metrics registry, so shadow calls never spend, trip or show up on the customer's.
+    pub shadow_gateway: LlmGateway,
+    /// The shadow gateway's budget, for the shadow status.
+    shadow_budget: Arc<BudgetService>,
     pub cache: ResponseCache,
     strategy: RwLock<Strategy>,
     db: Database,
@@ -43,6 +50,24 @@ pub struct LlmService {
 
 const STRATEGY_KEY: &str = "routing_strategy";
 const BUDGET_KEY: &str = "budget_limits";
+
+/// The shadow ledger's limits: its own day and month, the customer's per-request limit.
+fn shadow_limits(config: &Config, customer: BudgetLimits) -> anyhow::Result<BudgetLimits> {
+    let micros = |usd: f64, name: &str| {
+        usd_to_micros(usd).with_context(|| format!("{name}: not a valid amount"))
+    };
+    Ok(BudgetLimits {
+        daily_micros: micros(
+            config.llm.shadow_daily_budget_usd,
+            "SHADOW_DAILY_BUDGET_LIMIT",
+        )?,
+        monthly_micros: micros(
+            config.llm.shadow_monthly_budget_usd,
+            "SHADOW_MONTHLY_BUDGET_LIMIT",
+        )?,
+        per_request_micros: customer.per_request_micros,
+    })
+}
 
 /// The budget limits in the configuration.
 pub fn configured_limits(config: &Config) -> anyhow::Result<BudgetLimits> {
@@ -94,9 +119,19 @@ impl LlmService {
                 };
             }
         }
-        let budget = Arc::new(
-            BudgetService::load(db.clone(), clock, config.business_timezone, limits).await?,
+        let tz = config.business_timezone;
+        let shadow_budget = Arc::new(
+            BudgetService::load(
+                db.clone(),
+                Ledger::Shadow,
+                clock.clone(),
+                tz,
+                shadow_limits(config, limits)?,
+            )
+            .await?,
         );
+        let budget =
+            Arc::new(BudgetService::load(db.clone(), Ledger::Customer, clock, tz, limits).await?);
         let settings = GatewaySettings {
             fast_model: llm.fast_model.clone(),
             balanced_model: llm.balanced_model.clone(),
@@ -119,7 +154,18 @@ impl LlmService {
         if let Some(saved) = settings::get(&db, STRATEGY_KEY).await? {
             strategy = saved.parse().unwrap_or(strategy);
         }
+        // A registry nobody scrapes: the shadow gateway's counters stay out of /metrics
+        // and the dashboard.
+        let shadow_metrics = Arc::new(Metrics::new().context("shadow metrics registry")?);
         Ok(Some(Self {
+            shadow_gateway: LlmGateway::new(
+                provider.clone(),
+                settings.clone(),
+                prices.clone(),
+                shadow_budget.clone(),
+                shadow_metrics,
+            ),
+            shadow_budget,
             gateway: LlmGateway::new(provider, settings, prices, budget, metrics),
             cache: ResponseCache::new(
                 llm.cache_enabled,
@@ -150,7 +196,13 @@ impl LlmService {
         Ok(())
     }
 
-    /// Changes and persists the budget limits.
+    /// The shadow ledger's budget.
+    pub fn shadow_budget(&self) -> Arc<BudgetService> {
+        self.shadow_budget.clone()
+    }
+
+    /// Changes and persists the customer's budget limits; the shadow ledger follows the
+    /// per-request limit.
     pub async fn set_limits(&self, limits: BudgetLimits) -> Result<(), sqlx::Error> {
         let saved = SavedLimits {
             daily_micros: limits.daily_micros,
@@ -164,6 +216,11 @@ impl LlmService {
         )
         .await?;
         self.gateway.budget().set_limits(limits);
+        let shadow = self.shadow_budget.limits();
+        self.shadow_budget.set_limits(BudgetLimits {
+            per_request_micros: limits.per_request_micros,
+            ..shadow
+        });
         Ok(())
     }
 }
