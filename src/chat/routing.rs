@@ -2,9 +2,10 @@
 //! of context-free questions, the model's turn, and the built-in engine behind every
 //! failure. The chat service calls `answer` once per allowed message.
 
-use super::agent::{self, Action, AgentState, Reply, Stage};
+use super::agent::{self, Action, Agent, AgentState, Reply, Stage};
 use super::extract::Extraction;
 use super::llm_agent::{self, LlmTurn, LlmTurnError};
+use super::replies::Voice;
 use super::service::{ChatError, ChatService};
 use super::sessions::Session;
 use crate::booking::BookingError;
@@ -72,11 +73,47 @@ impl Turn {
 
 /// How a variant asks a model: its tone and sampling temperature, from the catalogue.
 /// A variant missing from it asks plainly at the baseline's defaults.
-fn model_style(service: &ChatService, variant: &str) -> (String, f32) {
+pub(super) fn model_style(service: &ChatService, variant: &str) -> (String, f32) {
     match service.canary.variants().get(variant) {
         Some(v) => (v.tone.clone(), v.temperature as f32),
         None => ("friendly and concise".to_owned(), 0.3),
     }
+}
+
+/// The router's decision for a message after `turns` earlier turns, and whether the
+/// built-in engine understood the message: the one decision the customer's turn and a
+/// shadow turn both take.
+pub(super) fn route_message(
+    llm: &LlmService,
+    text: &str,
+    found: &Extraction,
+    turns: usize,
+) -> (RouteDecision, bool) {
+    let (confident, fields) = agent::understanding(found);
+    let mut signals = TurnSignals::from_text(text);
+    signals.built_in_confident = confident;
+    signals.fields_extracted = fields;
+    signals.conversation_turns = turns;
+    (router::route(&signals, llm.strategy(), true), confident)
+}
+
+/// The built-in engine's answer in place of a model's that failed. It says "fallback"
+/// only when it could not do what was asked (`confident` from [`route_message`]).
+pub(super) async fn built_in_instead(
+    agent: &Agent,
+    state: &mut AgentState,
+    (text, found): (&str, &Extraction),
+    voice: Voice,
+    off_topic: bool,
+    confident: bool,
+) -> Result<Reply, BookingError> {
+    let mut reply = agent
+        .respond_with(state, text, found, voice, off_topic)
+        .await?;
+    if !confident && matches!(reply.action, Action::Answer) {
+        reply.action = Action::Fallback;
+    }
+    Ok(reply)
 }
 
 fn trim_history(history: &mut Vec<ChatMessage>) {
@@ -105,12 +142,7 @@ impl ChatService {
                 .await?;
             return Ok(Turn::local(reply));
         };
-        let (confident, fields) = agent::understanding(&found);
-        let mut signals = TurnSignals::from_text(text);
-        signals.built_in_confident = confident;
-        signals.fields_extracted = fields;
-        signals.conversation_turns = session.turns;
-        let decision = router::route(&signals, llm.strategy(), true);
+        let (decision, confident) = route_message(llm, text, &found, session.turns);
         session.turns += 1;
         if decision.tier == Tier::Local {
             let reply = self
@@ -152,14 +184,15 @@ impl ChatService {
                     reason = error.reason(),
                     "turn answered by the built-in engine"
                 );
-                let mut reply = self
-                    .agent
-                    .respond_with(&mut session.agent, text, &found, voice, off_topic)
-                    .await?;
-                // Only say "fallback" when the built-in engine could not do what was asked.
-                if !confident && matches!(reply.action, Action::Answer) {
-                    reply.action = Action::Fallback;
-                }
+                let reply = built_in_instead(
+                    &self.agent,
+                    &mut session.agent,
+                    (text, &found),
+                    voice,
+                    off_topic,
+                    confident,
+                )
+                .await?;
                 session.history.push(ChatMessage::text(
                     "assistant",
                     self.scanner.redact(&reply.message),
