@@ -168,7 +168,12 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
             .await
             .context("canary state")?,
     );
-    let shadow = Arc::new(ShadowService::new(db.clone(), clock.clone(), variants));
+    let shadow = Arc::new(ShadowService::new(
+        db.clone(),
+        clock.clone(),
+        variants,
+        llm.as_ref().map(|llm| llm.shadow_budget()),
+    ));
     let chat = Arc::new(ChatService::new(ChatParts {
         db: db.clone(),
         clock: clock.clone(),

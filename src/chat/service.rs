@@ -13,7 +13,7 @@ use super::replies::{self, Voice};
 use super::repository::{self as repo, NewConversation, NewMessage, TurnRecord, TurnTotals};
 use super::routing::Turn;
 use super::sessions::{self, Session, SessionStore, SharedSession};
-use super::shadow::PrimaryOutcome;
+use super::shadow::{PrimaryOutcome, ShadowStart};
 use crate::booking::service::SlotView;
 use crate::booking::BookingError;
 use crate::clock::Clock;
@@ -271,13 +271,15 @@ impl ChatService {
             Some(verdict) if !verdict.is_blocked() => {
                 self.shadow
                     .sample(&session.variant)
-                    .map(|(variant, permit)| {
-                        (
-                            variant,
-                            permit,
-                            session.agent.clone(),
-                            verdict.is_off_topic(),
-                        )
+                    .map(|(variant, permit)| ShadowStart {
+                        variant,
+                        permit,
+                        state: session.agent.clone(),
+                        history: session.history.clone(),
+                        turns: session.turns,
+                        off_topic: verdict.is_off_topic(),
+                        text: text.to_owned(),
+                        redacted: verdict.redacted.clone(),
                     })
             }
             _ => None,
@@ -327,15 +329,16 @@ impl ChatService {
             &metadata,
         )
         .await?;
-        if let Some((variant, permit, before, off_topic)) = shadow {
+        if let Some(start) = shadow {
             let primary = PrimaryOutcome {
                 conversation_id: session.conversation_id.clone(),
                 variant: session.variant.clone(),
                 action: turn.reply.action,
                 job: session.agent.draft.job_view(),
                 latency_ms: metadata.response_time_ms,
+                cost_micros: turn.cost_micros,
             };
-            self.spawn_shadow(variant, permit, before, off_topic, text.to_owned(), primary);
+            self.spawn_shadow(start, primary);
         }
         Ok(self.render(&session.agent, turn.reply, metadata))
     }

@@ -178,11 +178,16 @@ pub struct Comparison {
     pub fields_agree: bool,
     pub primary_latency_ms: f64,
     pub shadow_latency_ms: f64,
+    /// What the shadow's model calls cost, on the shadow ledger; 0 when the built-in
+    /// engine answered.
+    pub shadow_cost_micros: i64,
+    /// What answered the shadow turn: `model`, `built-in`, or
+    /// `built-in (fallback: <reason>)` when its model call failed.
+    pub shadow_engine: String,
     pub differences: Value,
 }
 
-/// Stores a comparison. `shadow_cost_micros` is 0 because shadow turns run the built-in
-/// engine and call no model (see `shadow.rs`): zero by construction, not unmeasured.
+/// Stores a comparison, with the shadow turn's real cost (the built-in engine's is 0).
 pub async fn insert_comparison(
     db: &Database,
     c: &Comparison,
@@ -191,8 +196,9 @@ pub async fn insert_comparison(
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO shadow_comparisons (created_at, conversation_id, primary_variant, shadow_variant, primary_action,
-            shadow_action, actions_agree, fields_agree, primary_latency_ms, shadow_latency_ms, shadow_cost_micros, differences)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            shadow_action, actions_agree, fields_agree, primary_latency_ms, shadow_latency_ms, shadow_cost_micros,
+            shadow_engine, differences)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(db_time(now))
     .bind(&c.conversation_id)
@@ -204,14 +210,22 @@ pub async fn insert_comparison(
     .bind(c.fields_agree)
     .bind(c.primary_latency_ms)
     .bind(c.shadow_latency_ms)
+    .bind(c.shadow_cost_micros)
+    .bind(&c.shadow_engine)
     .bind(c.differences.to_string())
     .execute(&mut *tx)
     .await?;
     tx.commit().await
 }
 
-/// Agreement of the shadow variant with the primary one.
-pub async fn shadow_summary(db: &Database, variant: &str) -> Result<Value, sqlx::Error> {
+/// Agreement of the shadow variant with the primary one, its real cost, and how many of
+/// its turns each engine answered. `engine` is what answers shadow turns now: `model` in
+/// LLM mode, else `built-in`.
+pub async fn shadow_summary(
+    db: &Database,
+    variant: &str,
+    engine: &str,
+) -> Result<Value, sqlx::Error> {
     let (n, actions, fields, primary_ms, shadow_ms, cost): (i64, i64, i64, f64, f64, i64) =
         sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(actions_agree), 0), COALESCE(SUM(fields_agree), 0),
@@ -222,6 +236,17 @@ pub async fn shadow_summary(db: &Database, variant: &str) -> Result<Value, sqlx:
         .bind(variant)
         .fetch_one(&db.reader)
         .await?;
+    let engines: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT shadow_engine, COUNT(*) FROM shadow_comparisons WHERE shadow_variant = ?
+         GROUP BY shadow_engine ORDER BY shadow_engine",
+    )
+    .bind(variant)
+    .fetch_all(&db.reader)
+    .await?;
+    let engines: serde_json::Map<String, Value> = engines
+        .into_iter()
+        .map(|(engine, turns)| (engine, Value::from(turns)))
+        .collect();
     let rate = |k: i64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
     Ok(serde_json::json!({
         "comparisons": n,
@@ -230,7 +255,8 @@ pub async fn shadow_summary(db: &Database, variant: &str) -> Result<Value, sqlx:
         "meanPrimaryLatencyMs": primary_ms,
         "meanShadowLatencyMs": shadow_ms,
         "shadowCostUsd": cost as f64 / 1_000_000.0,
-        "shadowEngine": "built-in",
+        "shadowEngine": engine,
+        "shadowEngines": engines,
     }))
 }
 

@@ -1,13 +1,13 @@
 //! Shadow traffic: while on, a sampled share of turns is also answered by another
 //! variant in the background, with booking tools that cannot write; both answers are
-//! compared and stored. This module holds the switch, the sampling and the bounded
-//! concurrency; the chat domain runs the shadow turn.
+//! compared and stored. This module holds the switch, the sampling, the bounded
+//! concurrency and the status; the chat domain runs the shadow turn.
 //!
-//! The shadow turn runs the built-in engine in the variant's voice and never calls a
-//! model: the gateway has one budget ledger, the customer's, and a shadow must never
-//! spend from it. Its cost line is therefore zero by construction, and the status says
-//! which engine answered. Shadowing a variant's model needs a gateway call booked on a
-//! ledger of its own.
+//! In LLM mode the shadow turn asks the variant's model like the primary would, through
+//! a gateway of its own whose budget is the shadow ledger (`SHADOW_*_BUDGET_LIMIT`), so
+//! its cost line is real and never the customer's; when that call fails or the ledger
+//! is spent, the built-in engine answers in the variant's voice and the comparison says
+//! so. Without LLM mode the built-in engine always answers, at no cost.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +19,7 @@ use super::canary::ExperimentError;
 use super::repository::{self as repo, Comparison};
 use super::variants::VariantCatalogue;
 use crate::clock::Clock;
+use crate::llm::budget_store::BudgetService;
 use crate::storage::Database;
 
 /// Shadow turns running at once at most; beyond that a sampled turn is skipped.
@@ -39,15 +40,23 @@ pub struct ShadowService {
     variants: Arc<VariantCatalogue>,
     config: Mutex<Option<ShadowConfig>>,
     slots: Arc<Semaphore>,
+    /// The shadow ledger's budget in LLM mode; `None` when shadow turns call no model.
+    ledger: Option<Arc<BudgetService>>,
 }
 
 impl ShadowService {
-    /// Off until started.
-    pub fn new(db: Database, clock: Clock, variants: Arc<VariantCatalogue>) -> Self {
+    /// Off until started. `ledger` is the shadow gateway's budget in LLM mode.
+    pub fn new(
+        db: Database,
+        clock: Clock,
+        variants: Arc<VariantCatalogue>,
+        ledger: Option<Arc<BudgetService>>,
+    ) -> Self {
         Self {
             db,
             clock,
             variants,
+            ledger,
             config: Mutex::new(None),
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
         }
@@ -99,14 +108,26 @@ impl ShadowService {
         }
     }
 
-    /// `GET /api/shadow/status`.
+    /// `GET /api/shadow/status`: the switch, the comparison figures of the shadowed
+    /// variant, and the shadow ledger's spend (`null` without LLM mode).
     pub async fn status(&self) -> Result<Value, ExperimentError> {
         let config = self.config.lock().ok().and_then(|c| c.clone());
+        let engine = if self.ledger.is_some() {
+            "model"
+        } else {
+            "built-in"
+        };
         let summary = match &config {
-            Some(c) => repo::shadow_summary(&self.db, &c.variant).await?,
+            Some(c) => repo::shadow_summary(&self.db, &c.variant, engine).await?,
             None => Value::Null,
         };
-        Ok(json!({ "active": config.is_some(), "config": config, "agreement": summary }))
+        let budget = self.ledger.as_ref().map(|ledger| ledger.view());
+        Ok(json!({
+            "active": config.is_some(),
+            "config": config,
+            "agreement": summary,
+            "shadowBudget": budget,
+        }))
     }
 }
 
@@ -128,7 +149,7 @@ mod tests {
             active: true,
         };
         let variants = Arc::new(VariantCatalogue::from_rows(vec![casual]));
-        ShadowService::new(db, Clock::System, variants)
+        ShadowService::new(db, Clock::System, variants, None)
     }
 
     #[tokio::test]
@@ -148,6 +169,47 @@ mod tests {
             shadow.sample("baseline").map(|s| s.0),
             Some("casual".into())
         );
+    }
+
+    fn comparison(engine: &str, cost_micros: i64) -> Comparison {
+        Comparison {
+            conversation_id: "conv-1".to_owned(),
+            primary_variant: "baseline".to_owned(),
+            shadow_variant: "casual".to_owned(),
+            primary_action: "answer".to_owned(),
+            shadow_action: "answer".to_owned(),
+            fields_agree: true,
+            primary_latency_ms: 10.0,
+            shadow_latency_ms: 20.0,
+            shadow_cost_micros: cost_micros,
+            shadow_engine: engine.to_owned(),
+            differences: json!({}),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_status_sums_the_real_shadow_cost_and_counts_each_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let shadow = service(&dir).await;
+        shadow.start("casual", 1.0).await.unwrap();
+        shadow.record(comparison("model", 985)).await;
+        shadow.record(comparison("model", 15)).await;
+        shadow
+            .record(comparison("built-in (fallback: budget)", 0))
+            .await;
+        let status = shadow.status().await.unwrap();
+        let agreement = &status["agreement"];
+        assert_eq!(agreement["comparisons"], 3);
+        assert_eq!(agreement["shadowCostUsd"], 0.001);
+        assert_eq!(
+            agreement["shadowEngine"], "built-in",
+            "no ledger: no LLM mode"
+        );
+        assert_eq!(
+            agreement["shadowEngines"],
+            json!({ "model": 2, "built-in (fallback: budget)": 1 })
+        );
+        assert_eq!(status["shadowBudget"], Value::Null);
     }
 
     #[tokio::test]

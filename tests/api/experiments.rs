@@ -1,7 +1,7 @@
 //! Canary and shadow rollouts through the API: sticky weighted assignment, automatic
 //! rollback on worse figures (on demand and periodically), a restart that resumes the
 //! rollout and keeps each session's variant, variants added as rows, shadow turns that
-//! never write, evaluation runs.
+//! never write and pay from a ledger of their own, evaluation runs.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::booking::CLOCK;
 use crate::fake_llm::{FakeLlm, Step};
-use crate::helpers::{json, say, spawn_app_with, TestApp, TestOptions};
+use crate::helpers::{json, say, spawn_app_with, wait_until, TestApp, TestOptions};
 use crate::llm::llm_options;
 
 fn options() -> TestOptions {
@@ -512,10 +512,13 @@ async fn two_replies_stopped_in_the_same_second_count_as_two_safety_incidents() 
     );
 }
 
-#[tokio::test]
-async fn a_shadow_turn_never_calls_the_model_or_spends_the_customers_budget() {
-    let fake = FakeLlm::start().await.unwrap();
-    let app = spawn_app_with(llm_options(&fake)).await;
+/// An open question the router sends to a model, with no personal data.
+const OPEN_QUESTION: &str = "Could you explain what a deep clean includes and when you could come on Thursday for my 2000 sq ft house?";
+
+/// An LLM-mode app shadowing `professional` on every turn of a `baseline` session, with
+/// the fake's call log emptied; the session id.
+async fn shadowing_app(fake: &FakeLlm, options: TestOptions) -> (TestApp, String) {
+    let app = spawn_app_with(options).await;
     let token = app.operator_token().await;
     let (code, _) = operator_post(
         &app,
@@ -527,37 +530,192 @@ async fn a_shadow_turn_never_calls_the_model_or_spends_the_customers_budget() {
     assert_eq!(code, 200);
     let (session, _) = start_session(&app, Some("baseline")).await;
     fake.reset_calls();
-    say(
-        &app,
-        &session,
-        "Could you explain what a deep clean includes and when you could come on Thursday for my 2000 sq ft house?",
+    (app, session)
+}
+
+/// The shadow status once `comparisons` comparisons are stored.
+async fn shadow_status_after(app: &TestApp, comparisons: u64) -> Value {
+    let stored = || async {
+        json(app.get("/api/shadow/status").await).await["data"]["agreement"]["comparisons"]
+            == comparisons
+    };
+    wait_until(
+        "the shadow comparison is stored",
+        Duration::from_secs(10),
+        stored,
     )
     .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let shadow = loop {
-        let shadow = json(app.get("/api/shadow/status").await).await["data"].clone();
-        if shadow["agreement"]["comparisons"] == 1 || tokio::time::Instant::now() > deadline {
-            break shadow;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(shadow["agreement"]["comparisons"], 1, "{shadow}");
-    assert_eq!(shadow["agreement"]["shadowEngine"], "built-in");
-    assert_eq!(shadow["agreement"]["shadowCostUsd"], 0.0);
+    json(app.get("/api/shadow/status").await).await["data"].clone()
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.state.db.reader)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_shadow_turn_asks_the_variants_model_on_a_ledger_of_its_own() {
+    let fake = FakeLlm::start().await.unwrap();
+    let (app, session) = shadowing_app(&fake, llm_options(&fake)).await;
+    let reply = say(&app, &session, OPEN_QUESTION).await;
+    assert_ne!(reply["metadata"]["tier"], "local", "{reply}");
+    let shadow = shadow_status_after(&app, 1).await;
+    let agreement = &shadow["agreement"];
+    assert_eq!(
+        fake.calls(),
+        2,
+        "one call for the customer, one for the shadow"
+    );
+    assert_eq!(agreement["shadowEngine"], "model", "{shadow}");
+    assert_eq!(
+        agreement["shadowEngines"],
+        json!({ "model": 1 }),
+        "{shadow}"
+    );
+    // The shadow asked in the professional variant's tone and temperature.
+    let requests = fake.requests();
+    let shadow_request = &requests[1];
+    assert!((shadow_request["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6);
+    assert!(
+        shadow_request["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Tone: formal, courteous and precise."),
+        "{shadow_request}"
+    );
+
+    let llm = app.state.llm.as_ref().unwrap();
+    let customer_spent = scalar(&app, "SELECT SUM(cost_micros) FROM conversations").await;
+    assert!(
+        customer_spent > 0,
+        "the customer's turn was a paid model call"
+    );
+    let budget = llm.gateway.budget().view();
+    assert!(
+        (budget.daily_spent_usd - customer_spent as f64 / 1_000_000.0).abs() < 1e-9,
+        "the customer's budget holds exactly the customer's spend: {budget:?}"
+    );
+    let shadow_cost = agreement["shadowCostUsd"].as_f64().unwrap();
+    assert!(shadow_cost > 0.0, "{shadow}");
+    let ledger = llm.shadow_gateway.budget().view();
+    assert!(
+        (ledger.daily_spent_usd - shadow_cost).abs() < 1e-9,
+        "{ledger:?}"
+    );
+    assert_eq!(
+        shadow["shadowBudget"]["dailySpentUsd"], shadow_cost,
+        "{shadow}"
+    );
+    let shadow_micros = scalar(&app, "SELECT shadow_cost_micros FROM shadow_comparisons").await;
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT spent_micros FROM llm_spend WHERE period LIKE 'shadow:day:%'"
+        )
+        .await,
+        shadow_micros
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM llm_spend WHERE period LIKE 'shadow:%'"
+        )
+        .await,
+        2,
+        "a shadow day row and a shadow month row"
+    );
+    let differences: String = sqlx::query_scalar("SELECT differences FROM shadow_comparisons")
+        .fetch_one(&app.state.db.reader)
+        .await
+        .unwrap();
+    let differences: Value = serde_json::from_str(&differences).unwrap();
+    assert_eq!(
+        differences["costUsd"],
+        json!([customer_spent as f64 / 1_000_000.0, shadow_cost])
+    );
+}
+
+#[tokio::test]
+async fn a_shadow_whose_model_books_creates_no_appointment() {
+    let fake = FakeLlm::start().await.unwrap();
+    let (app, session) = shadowing_app(&fake, llm_options(&fake)).await;
+    // The customer's turn comes first and only talks; the shadow's model books.
+    fake.push(Step::text(
+        "Happy to help. Shall I book Thursday at 9:00 for you?",
+    ));
+    fake.push(Step::tool_call(
+        "book_appointment",
+        json!({ "serviceType": "deep", "squareFeet": 2000, "date": "2026-12-03", "time": "09:00" }),
+    ));
+    fake.push(Step::text("All set! Your booking is confirmed."));
+    let reply = say(
+        &app,
+        &session,
+        "Please book a deep clean on Thursday December 3 at 9:00 for my 2000 sq ft house, I'm Ana Ruiz, \
+         phone 555-201-3344, address 12 Oak Street, Albany NY. Could you also explain what I should prepare, and why?",
+    )
+    .await;
+    assert_ne!(reply["metadata"]["tier"], "local", "{reply}");
+    assert_ne!(reply["action"], "booked", "{reply}");
+    shadow_status_after(&app, 1).await;
+    let (action, engine): (String, String) =
+        sqlx::query_as("SELECT shadow_action, shadow_engine FROM shadow_comparisons")
+            .fetch_one(&app.state.db.reader)
+            .await
+            .unwrap();
+    assert_eq!((action.as_str(), engine.as_str()), ("booked", "model"));
+    assert_eq!(fake.calls(), 3);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM appointments").await,
+        0,
+        "the shadow's booking tool cannot write"
+    );
+}
+
+#[tokio::test]
+async fn a_shadow_with_its_ledger_spent_falls_back_to_the_built_in_engine() {
+    let fake = FakeLlm::start().await.unwrap();
+    let options = llm_options(&fake).var("SHADOW_DAILY_BUDGET_LIMIT", "0");
+    let (app, session) = shadowing_app(&fake, options).await;
+    let reply = say(&app, &session, OPEN_QUESTION).await;
+    assert_eq!(
+        reply["message"], "OK",
+        "the customer's model answered: {reply}"
+    );
+    assert!(
+        reply["metadata"]["costUsd"].as_f64().unwrap() > 0.0,
+        "{reply}"
+    );
+    let shadow = shadow_status_after(&app, 1).await;
+    let agreement = &shadow["agreement"];
     assert_eq!(
         fake.calls(),
         1,
         "only the customer's turn reached the model"
     );
-    let spent: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(cost_micros), 0) FROM conversations")
-        .fetch_one(&app.state.db.reader)
-        .await
-        .unwrap();
+    assert_eq!(
+        agreement["shadowEngines"],
+        json!({ "built-in (fallback: budget)": 1 }),
+        "{shadow}"
+    );
+    assert_eq!(agreement["shadowCostUsd"], 0.0);
+    assert_eq!(shadow["shadowBudget"]["dailyLimitUsd"], 0.0);
+    assert_eq!(shadow["shadowBudget"]["dailySpentUsd"], 0.0);
+    let customer_spent = scalar(&app, "SELECT SUM(cost_micros) FROM conversations").await;
     let budget = app.state.llm.as_ref().unwrap().gateway.budget().view();
-    assert!(spent > 0, "the customer's turn was a paid model call");
     assert!(
-        (budget.daily_spent_usd - spent as f64 / 1_000_000.0).abs() < 1e-9,
-        "the budget holds exactly the customer's spend: {budget:?}"
+        (budget.daily_spent_usd - customer_spent as f64 / 1_000_000.0).abs() < 1e-9,
+        "{budget:?}"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM llm_spend WHERE period LIKE 'shadow:%'"
+        )
+        .await,
+        0
     );
 }
 
