@@ -141,7 +141,7 @@ pub async fn find_by_session(
         "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE session_hash = ?"
     ))
     .bind(session_hash)
-    .fetch_optional(&db.reader)
+    .fetch_optional(db.settled_reader().await?)
     .await
 }
 
@@ -154,7 +154,7 @@ pub async fn find_conversation(
         "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?"
     ))
     .bind(id)
-    .fetch_optional(&db.reader)
+    .fetch_optional(db.settled_reader().await?)
     .await
 }
 
@@ -168,7 +168,7 @@ pub async fn list_conversations(
     let (total,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM conversations WHERE (?1 IS NULL OR variant = ?1)")
             .bind(variant)
-            .fetch_one(&db.reader)
+            .fetch_one(db.settled_reader().await?)
             .await?;
     let rows = sqlx::query_as(&format!(
         "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE (?1 IS NULL OR variant = ?1)
@@ -193,7 +193,7 @@ pub async fn list_messages(
          FROM messages WHERE conversation_id = ? ORDER BY id",
     )
     .bind(conversation_id)
-    .fetch_all(&db.reader)
+    .fetch_all(db.settled_reader().await?)
     .await
 }
 
@@ -208,7 +208,7 @@ pub async fn scanned_message_counts(
          FROM messages WHERE role = 'user' GROUP BY 1 ORDER BY 1",
     )
     .bind(since)
-    .fetch_all(&db.reader)
+    .fetch_all(db.settled_reader().await?)
     .await
 }
 
@@ -285,10 +285,11 @@ impl BatchWrite for TurnRecord {
     }
 }
 
-/// Stores both messages of a turn and updates the conversation (through the group
-/// commit queue: committed, possibly with other turns, when this returns).
+/// Queues both messages of a turn and the conversation's update behind the turn's reply
+/// (group commit, in order with the conversation's other turns); the readers here wait
+/// for it through `Database::settled_reader`.
 pub async fn record_turn(db: &Database, turn: TurnRecord) -> Result<(), sqlx::Error> {
-    db.batch.write(turn).await
+    db.batch.submit(turn).await
 }
 
 /// Marks a conversation ended, with the customer's rating if given.
@@ -298,6 +299,8 @@ pub async fn end_conversation(
     satisfaction: Option<u8>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    // After the conversation's last turn, which may still be queued behind its reply.
+    db.batch.settled().await?;
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE conversations SET status = 'ended', ended_at = COALESCE(ended_at, ?),
@@ -370,7 +373,7 @@ pub async fn usage_by_model(db: &Database) -> Result<Vec<ModelUsage>, sqlx::Erro
                 COALESCE(SUM(cost_micros), 0) AS cost_micros
          FROM messages WHERE role = 'assistant' GROUP BY 1, 2 ORDER BY 1, 2",
     )
-    .fetch_all(&db.reader)
+    .fetch_all(db.settled_reader().await?)
     .await
 }
 
@@ -407,7 +410,7 @@ pub fn tier_mix(usage: &[ModelUsage]) -> Vec<TierUsage> {
 /// and `cleanspace eval`'s.
 pub async fn conversation_counts(db: &Database) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(outcome = 'booked'), 0) FROM conversations")
-        .fetch_one(&db.reader)
+        .fetch_one(db.settled_reader().await?)
         .await
 }
 

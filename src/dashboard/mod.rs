@@ -97,7 +97,7 @@ async fn compute(state: &AppState) -> Result<Value, AppError> {
     let (today_start, month_start) = local_day_and_month_start(state, now);
     let since_24h = db_time(now - Duration::hours(24));
     let since_1h = db_time(now - Duration::hours(1));
-    let db = &state.db.reader;
+    let db = state.db.settled_reader().await?;
     let database_healthy = state.db.ping().await.is_ok();
     let bookings = repository::booking_figures(db, &db_time(today_start), &since_24h).await?;
     let turns = repository::turn_figures(
@@ -269,7 +269,8 @@ async fn get_timeseries(
     let this_minute = now.timestamp().div_euclid(60);
     let first = this_minute - 59;
     let since = DateTime::from_timestamp(first * 60, 0).unwrap_or(now);
-    let series = repository::minute_series(&state.db.reader, &db_time(since)).await?;
+    let series =
+        repository::minute_series(state.db.settled_reader().await?, &db_time(since)).await?;
     let lookup = |rows: &[(String, i64)], key: &str| {
         rows.iter().find(|(m, _)| m == key).map_or(0, |(_, n)| *n)
     };

@@ -128,6 +128,7 @@ pub async fn figures(
     since: DateTime<Utc>,
 ) -> Result<VariantFigures, sqlx::Error> {
     let since = db_time(since);
+    let reader = db.settled_reader().await?;
     let (conversations, bookings, turns, errors, incidents, cost): (i64, i64, i64, i64, i64, i64) =
         sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(outcome = 'booked'), 0), COALESCE(SUM(turns), 0),
@@ -138,7 +139,7 @@ pub async fn figures(
         )
         .bind(variant)
         .bind(&since)
-        .fetch_one(&db.reader)
+        .fetch_one(reader)
         .await?;
     let mut latencies: Vec<f64> = sqlx::query_scalar(
         "SELECT m.latency_ms FROM messages m JOIN conversations c ON c.id = m.conversation_id
@@ -147,7 +148,7 @@ pub async fn figures(
     )
     .bind(variant)
     .bind(&since)
-    .fetch_all(&db.reader)
+    .fetch_all(reader)
     .await?;
     latencies.sort_by(f64::total_cmp);
     let p95 = if latencies.is_empty() {

@@ -2,21 +2,30 @@
 //!
 //! Each such write is small, and on SQLite its cost is the hand-offs to the connection's
 //! thread (`BEGIN`, each statement, `COMMIT`), not the SQL. Callers hand their write to
-//! one background task and wait for it; the task takes whatever has queued up (up to
-//! `MAX_BATCH`) and runs it in one transaction. Callers still see their row written
-//! before they answer (read-after-write holds), and a write that fails does not take its
-//! neighbours with it: the batch is rolled back and each write retried on its own.
+//! one background task; the task takes whatever has queued up (up to `MAX_BATCH`) and runs
+//! it in one transaction, in queue order. A write that fails does not take its neighbours
+//! with it: the batch is rolled back and each write retried on its own.
+//!
+//! Two ways in. [`write`](BatchWriter::write) waits until the row is committed (a new
+//! conversation, LLM spend). [`submit`](BatchWriter::submit) only waits for a place in
+//! the queue: a chat turn's transcript is written behind the reply, so the reply never
+//! waits on the disk (the WAL checkpoint's `fsync`s stalled commits for up to 20 ms).
+//! Submitted writes keep their order, a failure is logged, and whoever reads such rows
+//! first calls [`settled`](BatchWriter::settled), which returns once every write queued
+//! before it is committed, so the service's own reads still see their writes.
 //!
 //! The queue is bounded, so a stalled disk slows callers down instead of growing memory.
 //! A queued write is committed even if its caller has gone (a dropped request): it was
-//! handed over whole. Every queued write has a caller or a finished request behind it,
-//! and the task keeps running while the runtime does, so graceful shutdown (which waits
-//! for in-flight requests) leaves nothing unwritten; `flush` waits for everything queued
-//! so far. A batch runs in a task of its own, so a panic fails that batch's callers and
+//! handed over whole. The task keeps running while the runtime does, and shutdown (which
+//! waits for in-flight requests, then [`flush`](BatchWriter::flush)es) leaves nothing
+//! unwritten; only a crash of the process can lose the last milliseconds of submitted
+//! writes. A batch runs in a task of its own, so a panic fails that batch's callers and
 //! the writer carries on.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
@@ -40,13 +49,48 @@ pub trait BatchWrite: Send + Sync + 'static {
 
 struct Pending {
     job: Box<dyn BatchWrite>,
-    done: oneshot::Sender<Result<(), sqlx::Error>>,
+    /// `None` for a submitted write: nobody waits, a failure is logged.
+    done: Option<oneshot::Sender<Result<(), sqlx::Error>>>,
+    /// Counts the write as outstanding until it is answered (dropped).
+    _outstanding: Outstanding,
+}
+
+impl Pending {
+    fn answer(self, result: Result<(), sqlx::Error>) {
+        match (self.done, result) {
+            (Some(done), result) => {
+                let _ = done.send(result);
+            }
+            (None, Ok(())) => {}
+            (None, Err(error)) => {
+                tracing::error!(%error, "a write queued behind its reply was not committed");
+            }
+        }
+    }
+}
+
+/// One write queued and not yet answered; the count goes down when it is dropped.
+struct Outstanding(Arc<AtomicUsize>);
+
+impl Outstanding {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Outstanding {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The handle callers write through; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct BatchWriter {
     queue: mpsc::Sender<Pending>,
+    /// Writes queued and not yet answered.
+    outstanding: Arc<AtomicUsize>,
 }
 
 impl BatchWriter {
@@ -54,26 +98,53 @@ impl BatchWriter {
     pub(super) fn spawn(writer: SqlitePool) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(run(writer, receiver));
-        Self { queue }
+        Self {
+            queue,
+            outstanding: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    async fn enqueue(
+        &self,
+        job: impl BatchWrite,
+        done: Option<oneshot::Sender<Result<(), sqlx::Error>>>,
+    ) -> Result<(), sqlx::Error> {
+        let pending = Pending {
+            job: Box::new(job),
+            done,
+            _outstanding: Outstanding::new(&self.outstanding),
+        };
+        self.queue
+            .send(pending)
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)
     }
 
     /// Queues `job` and waits until it is committed.
     pub async fn write(&self, job: impl BatchWrite) -> Result<(), sqlx::Error> {
         let (done, committed) = oneshot::channel();
-        let pending = Pending {
-            job: Box::new(job),
-            done,
-        };
-        self.queue
-            .send(pending)
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        self.enqueue(job, Some(done)).await?;
         committed.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    /// Queues `job` behind the writes queued before it and returns without waiting for
+    /// the commit (only for room in the queue). A failure is logged, not returned.
+    pub async fn submit(&self, job: impl BatchWrite) -> Result<(), sqlx::Error> {
+        self.enqueue(job, None).await
     }
 
     /// Waits until every write queued before this call is committed.
     pub async fn flush(&self) -> Result<(), sqlx::Error> {
         self.write(Nothing).await
+    }
+
+    /// Like [`flush`](Self::flush), but free when nothing is outstanding: what a read of
+    /// rows written with [`submit`](Self::submit) calls first.
+    pub async fn settled(&self) -> Result<(), sqlx::Error> {
+        if self.outstanding.load(Ordering::SeqCst) == 0 {
+            return Ok(());
+        }
+        self.flush().await
     }
 }
 
@@ -111,13 +182,13 @@ async fn commit_batch(writer: SqlitePool, batch: Vec<Pending>) {
     match commit_together(&writer, &batch).await {
         Ok(()) => {
             for pending in batch {
-                let _ = pending.done.send(Ok(()));
+                pending.answer(Ok(()));
             }
         }
         Err(BatchError::Transaction(error)) => {
             tracing::error!(%error, writes = batch.len(), "could not commit a batch of writes");
             for pending in batch {
-                let _ = pending.done.send(Err(same_error(&error)));
+                pending.answer(Err(same_error(&error)));
             }
         }
         Err(BatchError::Write(error)) => {
@@ -128,7 +199,7 @@ async fn commit_batch(writer: SqlitePool, batch: Vec<Pending>) {
                     Ok(()) => Ok(()),
                     Err(BatchError::Write(error) | BatchError::Transaction(error)) => Err(error),
                 };
-                let _ = pending.done.send(result);
+                pending.answer(result);
             }
         }
     }
@@ -161,6 +232,8 @@ fn same_error(error: &sqlx::Error) -> sqlx::Error {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::storage::Database;
 
@@ -266,5 +339,51 @@ mod tests {
         // Counted before the earlier writer is awaited: flush alone must have waited.
         assert_eq!(count(&db).await, 1);
         pending.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn submitted_writes_keep_their_order_and_settled_waits_for_them() {
+        let (_dir, db) = database().await;
+        // Hold the writer: everything submitted now is still queued when `submit` returns.
+        let held = db.writer.acquire().await.unwrap();
+        for n in 0..200 {
+            db.batch.submit(Insert(n)).await.unwrap();
+        }
+        let early = tokio::time::timeout(Duration::from_millis(100), db.batch.settled()).await;
+        assert!(early.is_err(), "settled waits while writes are queued");
+        drop(held);
+        db.batch.settled().await.unwrap();
+        let order: Vec<i64> = sqlx::query_scalar("SELECT n FROM t ORDER BY rowid")
+            .fetch_all(&db.reader)
+            .await
+            .unwrap();
+        assert_eq!(
+            order,
+            (0..200).collect::<Vec<_>>(),
+            "committed in queue order"
+        );
+    }
+
+    #[tokio::test]
+    async fn settled_is_free_when_nothing_is_queued() {
+        let (_dir, db) = database().await;
+        db.batch.write(Insert(1)).await.unwrap();
+        // With the writer held, anything that queued a write would wait for it.
+        let held = db.writer.acquire().await.unwrap();
+        let settled = tokio::time::timeout(Duration::from_millis(100), db.batch.settled()).await;
+        assert!(matches!(settled, Ok(Ok(()))), "{settled:?}");
+        drop(held);
+    }
+
+    #[tokio::test]
+    async fn a_failing_submitted_write_does_not_stop_the_ones_behind_it() {
+        let (_dir, db) = database().await;
+        db.batch.write(Insert(7)).await.unwrap();
+        for n in [1, 7, 2] {
+            db.batch.submit(Insert(n)).await.unwrap();
+        }
+        db.batch.settled().await.unwrap();
+        assert_eq!(count(&db).await, 3, "7 refused, 1 and 2 committed");
+        assert_eq!(db.batch.outstanding.load(Ordering::SeqCst), 0);
     }
 }

@@ -21,9 +21,10 @@ pub fn db_time(at: chrono::DateTime<chrono::Utc>) -> String {
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How often the WAL is checkpointed in the background: often, so each checkpoint has
-/// little to copy. Its `fsync`s still slow other writes to the same disk for a moment
-/// (the remaining p99 tail in the README's benchmarks), and the restart step (see
-/// `checkpoint`) holds the writer briefly, but no commit runs a checkpoint itself.
+/// little to copy. Its `fsync`s still slow commits to the same disk for a moment, and the
+/// restart step (see `checkpoint`) holds the writer for up to 20 ms under load, which is
+/// why chat turns are written behind their reply (`batch::BatchWriter::submit`); no
+/// commit runs a checkpoint itself.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// Size the WAL file is truncated back to after a checkpoint lets it restart.
 const WAL_SIZE_LIMIT_BYTES: &str = "67108864";
@@ -167,6 +168,14 @@ impl Database {
     /// so a read-then-write inside it can never be interleaved with another writer.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         begin_immediate(&self.writer).await
+    }
+
+    /// The reader pool, once every write queued so far is committed. Chat turns are
+    /// written behind their reply (`batch::BatchWriter::submit`); reads of transcripts and
+    /// conversation figures go through here, so they always see what was just said.
+    pub async fn settled_reader(&self) -> Result<&SqlitePool, sqlx::Error> {
+        self.batch.settled().await?;
+        Ok(&self.reader)
     }
 
     /// A cheap liveness probe: one read on the reader pool. It never takes the write

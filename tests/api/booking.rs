@@ -40,7 +40,7 @@ pub fn booking(date: &str, time: &str) -> Value {
 
 async fn appointment_count(app: &TestApp) -> i64 {
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointments")
-        .fetch_one(&app.state.db.reader)
+        .fetch_one(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap();
     count
@@ -51,7 +51,7 @@ async fn active_jobs(app: &TestApp) -> Vec<BusyJob> {
     let rows: Vec<(u32, String, String)> = sqlx::query_as(
         "SELECT crew, start_at, end_at FROM appointments WHERE status IN ('scheduled','confirmed')",
     )
-    .fetch_all(&app.state.db.reader)
+    .fetch_all(app.state.db.settled_reader().await.unwrap())
     .await
     .unwrap();
     let parse = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
@@ -610,7 +610,7 @@ async fn a_cancel_committed_while_a_reschedule_waits_for_the_write_lock_is_seen(
         "SELECT status, local_date, local_time FROM appointments WHERE reference = ?",
     )
     .bind(&mine)
-    .fetch_one(&app.state.db.reader)
+    .fetch_one(app.state.db.settled_reader().await.unwrap())
     .await
     .unwrap();
     assert_eq!(

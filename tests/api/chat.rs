@@ -22,7 +22,7 @@ async fn start(app: &TestApp, variant: Option<&str>) -> Value {
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<String> {
     sqlx::query_scalar(sql)
-        .fetch_all(&app.state.db.reader)
+        .fetch_all(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap()
 }

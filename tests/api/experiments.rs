@@ -202,7 +202,7 @@ async fn a_shadow_variant_answers_in_the_background_and_never_creates_an_appoint
     assert_eq!(booked["action"], "booked");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let appointments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM appointments")
-        .fetch_one(&app.state.db.reader)
+        .fetch_one(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap();
     assert_eq!(appointments, 1, "only the customer's own booking exists");
@@ -213,7 +213,7 @@ async fn a_shadow_variant_answers_in_the_background_and_never_creates_an_appoint
         "same engine, same decisions: {shadow}"
     );
     let stored: Vec<String> = sqlx::query_scalar("SELECT differences FROM shadow_comparisons")
-        .fetch_all(&app.state.db.reader)
+        .fetch_all(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap();
     assert!(
@@ -333,7 +333,7 @@ async fn a_canary_session_keeps_its_variant_across_a_restart() {
     assert_eq!(start_session(&restarted, None).await.1, "baseline");
     let conversations = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM conversations WHERE variant = 'casual'")
-            .fetch_one(&restarted.state.db.reader)
+            .fetch_one(restarted.state.db.settled_reader().await.unwrap())
             .await
             .unwrap()
     };
@@ -501,7 +501,7 @@ async fn two_replies_stopped_in_the_same_second_count_as_two_safety_incidents() 
     let incident_seconds: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT created_at) FROM safety_incidents WHERE direction = 'output'",
     )
-    .fetch_one(&app.state.db.reader)
+    .fetch_one(app.state.db.settled_reader().await.unwrap())
     .await
     .unwrap();
     assert_eq!(incident_seconds, 1, "both stops happened in one second");
@@ -550,7 +550,7 @@ async fn shadow_status_after(app: &TestApp, comparisons: u64) -> Value {
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(&app.state.db.reader)
+        .fetch_one(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap()
 }
@@ -627,7 +627,7 @@ async fn a_shadow_turn_asks_the_variants_model_on_a_ledger_of_its_own() {
         "a shadow day row and a shadow month row"
     );
     let differences: String = sqlx::query_scalar("SELECT differences FROM shadow_comparisons")
-        .fetch_one(&app.state.db.reader)
+        .fetch_one(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap();
     let differences: Value = serde_json::from_str(&differences).unwrap();
@@ -662,7 +662,7 @@ async fn a_shadow_whose_model_books_creates_no_appointment() {
     shadow_status_after(&app, 1).await;
     let (action, engine): (String, String) =
         sqlx::query_as("SELECT shadow_action, shadow_engine FROM shadow_comparisons")
-            .fetch_one(&app.state.db.reader)
+            .fetch_one(app.state.db.settled_reader().await.unwrap())
             .await
             .unwrap();
     assert_eq!((action.as_str(), engine.as_str()), ("booked", "model"));

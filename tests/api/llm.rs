@@ -24,7 +24,7 @@ const FAQ: &str = "What are your opening hours, and why do you not open on publi
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(&app.state.db.reader)
+        .fetch_one(app.state.db.settled_reader().await.unwrap())
         .await
         .unwrap()
 }
