@@ -91,7 +91,7 @@ pub struct Reservation<'a> {
 }
 
 impl Reservation<'_> {
-    /// Ends the reservation with the call's real cost and persists the spend.
+    /// Ends the reservation with the call's real cost and queues the spend's persistence.
     pub async fn settle(mut self, actual_micros: u64) {
         if let Some(id) = self.id.take() {
             self.budget.settle(id, actual_micros).await;
@@ -140,7 +140,7 @@ impl BudgetService {
                 let row: Option<(i64,)> =
                     sqlx::query_as("SELECT spent_micros FROM llm_spend WHERE period = ?")
                         .bind(period)
-                        .fetch_optional(&db.reader)
+                        .fetch_optional(db.settled_reader().await?)
                         .await?;
                 Ok::<u64, sqlx::Error>(row.map_or(0, |(n,)| u64::try_from(n).unwrap_or_default()))
             }
@@ -185,7 +185,9 @@ impl BudgetService {
         }
     }
 
-    /// Adds the real cost to the ledger at once, then persists it.
+    /// Adds the real cost to the ledger at once, then queues its persistence behind the
+    /// reply (the ledger in memory is what limits calls; the table is what a restart
+    /// reads back, after shutdown has flushed the queue).
     async fn settle(&self, id: ReservationId, actual_micros: u64) {
         let (day, month) = match self.state.lock() {
             Ok(mut guard) => {
@@ -203,7 +205,7 @@ impl BudgetService {
             month,
             micros: i64::try_from(actual_micros).unwrap_or(i64::MAX),
         };
-        if let Err(error) = self.db.batch.write(spend).await {
+        if let Err(error) = self.db.batch.submit(spend).await {
             tracing::error!(%error, "could not persist LLM spend");
         }
     }
@@ -361,7 +363,7 @@ mod tests {
         let (day, month) = periods(&Clock::System, tz);
         let mut rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT period, spent_micros FROM llm_spend ORDER BY period")
-                .fetch_all(&db.reader)
+                .fetch_all(db.settled_reader().await.unwrap())
                 .await
                 .unwrap();
         rows.sort();
