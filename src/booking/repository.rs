@@ -101,6 +101,13 @@ const BUSY_JOBS: &str =
     WHERE status IN ('scheduled', 'confirmed') AND start_at < ? AND start_at > ? AND end_at > ?
       AND reference <> COALESCE(?, '')";
 
+/// The calendar's version: moved by a trigger on every change to `appointments`.
+pub async fn calendar_version(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT version FROM calendar_version WHERE id = 1")
+        .fetch_one(db)
+        .await
+}
+
 /// Active jobs overlapping `[from, to)` (callers widen the window by the buffer).
 pub async fn busy_jobs(
     db: impl SqliteExecutor<'_>,

@@ -127,7 +127,18 @@ pub struct BookingService {
     catalog: Arc<CatalogCache>,
     /// Writes are simulated, never performed (shadow turns).
     dry_run: bool,
+    /// Each day's jobs for the read-only calendar views, shared with the dry-run copy.
+    day_jobs: DayJobs,
 }
+
+/// Days' jobs as last read, each under the calendar version it was read at
+/// (`repository::calendar_version`): a view reads the version (one tiny row) and reuses a
+/// day read at that version, so a calendar booked solid is not re-read and re-parsed for
+/// every availability check and suggestion. Bookings never use it.
+type DayJobs = moka::sync::Cache<NaiveDate, (i64, Arc<Vec<BusyJob>>)>;
+
+/// Days held: the booking horizon and then some.
+const DAYS_CACHED: u64 = 128;
 
 /// The catalog in memory: every quote, availability check and booking needs a rate, and
 /// the catalog changes only through `update_service`, which empties this cache.
@@ -183,6 +194,7 @@ impl BookingService {
             rules,
             catalog: Arc::default(),
             dry_run: false,
+            day_jobs: moka::sync::Cache::new(DAYS_CACHED),
         }
     }
 
@@ -357,6 +369,25 @@ impl BookingService {
         repo::busy_jobs(db, from - buffer, to + buffer, excluding).await
     }
 
+    /// The jobs that can touch a slot on local `date` (its `utc_window`), from the day
+    /// cache when they were read at calendar `version`, else read now and kept.
+    async fn jobs_near(
+        &self,
+        version: i64,
+        date: NaiveDate,
+    ) -> Result<Arc<Vec<BusyJob>>, sqlx::Error> {
+        if let Some((read_at, jobs)) = self.day_jobs.get(&date) {
+            if read_at == version {
+                return Ok(jobs);
+            }
+        }
+        let (from, to) = calendar::utc_window(date);
+        let jobs = Arc::new(self.busy_between(&self.db.reader, from, to, None).await?);
+        // Read at `version` or later: later only makes it fresher than its label.
+        self.day_jobs.insert(date, (version, jobs.clone()));
+        Ok(jobs)
+    }
+
     /// Free start times on a local date for a service and size.
     pub async fn availability(
         &self,
@@ -365,8 +396,8 @@ impl BookingService {
         square_feet: Option<u32>,
     ) -> Result<Availability, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
-        let (from, to) = calendar::utc_window(date);
-        let busy = self.busy_between(&self.db.reader, from, to, None).await?;
+        let version = repo::calendar_version(&self.db.reader).await?;
+        let busy = self.jobs_near(version, date).await?;
         let slots = calendar::free_slots(&self.rules, date, duration, self.now(), &busy);
         Ok(Availability {
             date,
@@ -388,8 +419,8 @@ impl BookingService {
         square_feet: Option<u32>,
     ) -> Result<Slot, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
-        let (from, to) = calendar::utc_window(date);
-        let busy = self.busy_between(&self.db.reader, from, to, None).await?;
+        let version = repo::calendar_version(&self.db.reader).await?;
+        let busy = self.jobs_near(version, date).await?;
         Ok(calendar::check_slot(
             &self.rules,
             date,
@@ -413,15 +444,12 @@ impl BookingService {
         let now = self.now();
         let mut search =
             calendar::NearestSlots::new(&self.rules, date.max(self.today()), time, now, max);
-        // Read the calendar one day first (the usual answer), then twice as many days per
-        // read, so a full week costs a handful of small reads, not one of the whole horizon.
-        let mut days = 1;
-        while let Some((first, last)) = search.days_to_search(days) {
-            let (from, _) = calendar::utc_window(first);
-            let (_, to) = calendar::utc_window(last);
-            let busy = self.busy_between(&self.db.reader, from, to, None).await?;
-            search.search_through(&self.rules, last, duration, now, &busy);
-            days *= 2;
+        // A day at a time, each from the day cache: the usual answer is on the first day,
+        // and a calendar booked weeks ahead costs lookups, not reads.
+        let version = repo::calendar_version(&self.db.reader).await?;
+        while let Some((day, _)) = search.days_to_search(1) {
+            let busy = self.jobs_near(version, day).await?;
+            search.search_through(&self.rules, day, duration, now, &busy);
         }
         Ok(search.into_slots())
     }

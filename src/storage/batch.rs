@@ -7,9 +7,9 @@
 //! with it: the batch is rolled back and each write retried on its own.
 //!
 //! Two ways in. [`write`](BatchWriter::write) waits until the row is committed (a new
-//! conversation, LLM spend). [`submit`](BatchWriter::submit) only waits for a place in
-//! the queue: a chat turn's transcript is written behind the reply, so the reply never
-//! waits on the disk (the WAL checkpoint's `fsync`s stalled commits for up to 20 ms).
+//! conversation). [`submit`](BatchWriter::submit) only waits for a place in the queue: a
+//! chat turn's transcript and its LLM spend are written behind the reply, so the reply
+//! never waits on the disk (the WAL checkpoint's `fsync`s stalled commits for up to 20 ms).
 //! Submitted writes keep their order, a failure is logged, and whoever reads such rows
 //! first calls [`settled`](BatchWriter::settled), which returns once every write queued
 //! before it is committed, so the service's own reads still see their writes.

@@ -220,6 +220,39 @@ async fn availability_lists_free_local_times_and_drops_booked_ones() {
 }
 
 #[tokio::test]
+async fn availability_sees_a_change_made_outside_the_service_despite_its_day_cache() {
+    let app = booking_app(1).await;
+    let path = "/api/availability?date=2026-12-02&serviceType=standard&squareFeet=900";
+    let free = |body: Value| -> HashSet<String> {
+        body["data"]["times"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        app.post_json("/api/appointments", &booking("2026-12-02", "12:00"))
+            .await
+            .status(),
+        201
+    );
+    // Read twice: the second read is served from the day cache.
+    let booked = free(json(app.get(path).await).await);
+    assert_eq!(booked, free(json(app.get(path).await).await));
+    assert!(!booked.contains("12:00"));
+    // An operator's SQL, not the service, cancels the job: the trigger moves the
+    // calendar version, so the cached day is not served again.
+    sqlx::query("UPDATE appointments SET status = 'cancelled'")
+        .execute(&app.state.db.writer)
+        .await
+        .unwrap();
+    let after = free(json(app.get(path).await).await);
+    assert!(after.contains("12:00"), "{after:?}");
+    assert_eq!(after.len(), 13);
+}
+
+#[tokio::test]
 async fn a_booking_is_created_with_a_reference_and_the_quoted_price() {
     let app = booking_app(2).await;
     let response = app
