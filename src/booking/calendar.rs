@@ -236,7 +236,7 @@ pub fn free_slots(
     // Each of the day's start times checks every crew against the jobs it is given, so
     // give it only the jobs near this day: a calendar weeks deep made every suggestion
     // cost millions of comparisons per day searched.
-    let (from, to) = utc_window(date);
+    let (from, to) = utc_window(rules.tz, date);
     let buffer = TimeDelta::minutes(i64::from(rules.buffer_minutes));
     let (from, to) = (from - buffer, to + buffer);
     let mut by_crew: Vec<Vec<BusyJob>> = vec![Vec::new(); rules.crews as usize];
@@ -260,12 +260,18 @@ pub fn free_slots(
         .collect()
 }
 
-/// UTC instants holding every slot of a local date, in any zone and across a DST
-/// change: opening hours sit well inside the local day, so UTC midnight - 1 day to
-/// + 2 days is wide enough. Jobs outside it (widened by the buffer) cannot touch a slot.
-pub fn utc_window(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let midnight = date.and_time(NaiveTime::MIN).and_utc();
-    (midnight - TimeDelta::days(1), midnight + TimeDelta::days(2))
+/// UTC instants holding every slot of a local date: local noon ± 13 hours covers the
+/// local day in any zone, DST days (23 or 25 hours) included. Jobs outside it (widened by
+/// the buffer) cannot touch a slot. A little over a day, so a booked-solid calendar is
+/// read one day at a time, not three.
+pub fn utc_window(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let noon = local_to_utc(
+        tz,
+        date,
+        NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default(),
+    )
+    .unwrap_or_else(|_| date.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
+    (noon - TimeDelta::hours(13), noon + TimeDelta::hours(13))
 }
 
 /// Alternatives to offer when a requested time cannot be booked: free slots on the same
@@ -474,6 +480,33 @@ mod tests {
 
     const MARCH_NOW: &str = "2026-03-01T12:00:00Z";
     const OCTOBER_NOW: &str = "2026-10-25T12:00:00Z";
+
+    #[test]
+    fn the_utc_window_holds_the_whole_local_day_in_any_zone_and_on_dst_days() {
+        let zones: [Tz; 4] = [
+            "America/New_York".parse().unwrap(),
+            "Pacific/Auckland".parse().unwrap(),
+            "Pacific/Kiritimati".parse().unwrap(),
+            "Pacific/Pago_Pago".parse().unwrap(),
+        ];
+        for tz in zones {
+            let mut date = d(2026, 1, 1);
+            while date.year() == 2026 {
+                let (from, to) = utc_window(tz, date);
+                let first = tz.from_local_datetime(&date.and_time(NaiveTime::MIN));
+                let next = date.succ_opt().unwrap().and_time(NaiveTime::MIN);
+                let start = first.earliest().unwrap().with_timezone(&Utc);
+                let end = tz
+                    .from_local_datetime(&next)
+                    .latest()
+                    .unwrap()
+                    .with_timezone(&Utc);
+                assert!(from <= start && end <= to, "{tz} {date}");
+                assert!(to - from <= TimeDelta::hours(26), "{tz} {date}");
+                date = date.succ_opt().unwrap();
+            }
+        }
+    }
 
     #[test]
     fn new_york_friday_before_spring_forward_is_on_standard_time() {
@@ -981,7 +1014,7 @@ mod tests {
         let mut reads = 0;
         while let Some((first, last)) = search.days_to_search(1) {
             assert_eq!(first, last);
-            let (from, to) = utc_window(first);
+            let (from, to) = utc_window(ny().tz, first);
             let near: Vec<BusyJob> = busy
                 .iter()
                 .filter(|job| job.end > from && job.start < to)

@@ -101,11 +101,21 @@ const BUSY_JOBS: &str =
     WHERE status IN ('scheduled', 'confirmed') AND start_at < ? AND start_at > ? AND end_at > ?
       AND reference <> COALESCE(?, '')";
 
-/// The calendar's version: moved by a trigger on every change to `appointments`.
-pub async fn calendar_version(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT version FROM calendar_version WHERE id = 1")
-        .fetch_one(db)
-        .await
+/// The calendar's version over `[from, to]`: the sum of the per-UTC-date counters that
+/// triggers move on every change to a job touching that date (migration 0016). It only
+/// grows, and it moves whenever a job overlapping the window is added, changed or removed.
+pub async fn calendar_version(
+    db: impl SqliteExecutor<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(SUM(version), 0) FROM calendar_day_versions WHERE day BETWEEN ? AND ?",
+    )
+    .bind(from.format("%Y-%m-%d").to_string())
+    .bind(to.format("%Y-%m-%d").to_string())
+    .fetch_one(db)
+    .await
 }
 
 /// Active jobs overlapping `[from, to)` (callers widen the window by the buffer).
@@ -539,6 +549,42 @@ mod tests {
             1,
             "the calendar read reaches back a whole day too"
         );
+    }
+
+    #[tokio::test]
+    async fn a_windows_version_moves_with_the_jobs_touching_it_and_only_with_them() {
+        let (_dir, db) = database().await;
+        let version = |from, to| {
+            let reader = db.reader.clone();
+            async move { calendar_version(&reader, from, to).await.unwrap() }
+        };
+        let (from, to) = (at(9, 4, 30), at(10, 5, 30));
+        assert_eq!(version(from, to).await, 0);
+        // A job two days away leaves the window's version alone.
+        insert(&db, "CS-A", at(12, 14, 0), at(12, 16, 0))
+            .await
+            .unwrap();
+        assert_eq!(version(from, to).await, 0);
+        // A job crossing into the window from the day before moves it.
+        insert(&db, "CS-B", at(8, 22, 0), at(9, 1, 0))
+            .await
+            .unwrap();
+        let with_b = version(from, to).await;
+        assert!(with_b > 0);
+        // So does cancelling it, and moving a job out of the window.
+        sqlx::query("UPDATE appointments SET status = 'cancelled' WHERE reference = 'CS-B'")
+            .execute(&db.writer)
+            .await
+            .unwrap();
+        let cancelled = version(from, to).await;
+        assert!(cancelled > with_b);
+        sqlx::query("DELETE FROM appointments WHERE reference = 'CS-B'")
+            .execute(&db.writer)
+            .await
+            .unwrap();
+        assert!(version(from, to).await > cancelled);
+        // And the far job's day has its own count.
+        assert!(version(at(12, 0, 0), at(12, 23, 0)).await > 0);
     }
 
     #[tokio::test]

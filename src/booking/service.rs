@@ -131,8 +131,8 @@ pub struct BookingService {
     day_jobs: DayJobs,
 }
 
-/// Days' jobs as last read, each under the calendar version it was read at
-/// (`repository::calendar_version`): a view reads the version (one tiny row) and reuses a
+/// Days' jobs as last read, each under the calendar version of its window it was read at
+/// (`repository::calendar_version`): a view reads the version (a row or two) and reuses a
 /// day read at that version, so a calendar booked solid is not re-read and re-parsed for
 /// every availability check and suggestion. Bookings never use it.
 type DayJobs = moka::sync::Cache<NaiveDate, (i64, Arc<Vec<BusyJob>>)>;
@@ -365,23 +365,28 @@ impl BookingService {
         to: DateTime<Utc>,
         excluding: Option<&str>,
     ) -> Result<Vec<BusyJob>, sqlx::Error> {
+        let (from, to) = self.widened(from, to);
+        repo::busy_jobs(db, from, to, excluding).await
+    }
+
+    /// A window widened by the travel buffer on both sides.
+    fn widened(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         let buffer = Duration::minutes(i64::from(self.rules.buffer_minutes));
-        repo::busy_jobs(db, from - buffer, to + buffer, excluding).await
+        (from - buffer, to + buffer)
     }
 
     /// The jobs that can touch a slot on local `date` (its `utc_window`), from the day
-    /// cache when they were read at calendar `version`, else read now and kept.
-    async fn jobs_near(
-        &self,
-        version: i64,
-        date: NaiveDate,
-    ) -> Result<Arc<Vec<BusyJob>>, sqlx::Error> {
+    /// cache when they were read at the window's current calendar version, else read now
+    /// and kept.
+    async fn jobs_near(&self, date: NaiveDate) -> Result<Arc<Vec<BusyJob>>, sqlx::Error> {
+        let (from, to) = calendar::utc_window(self.rules.tz, date);
+        let (wide_from, wide_to) = self.widened(from, to);
+        let version = repo::calendar_version(&self.db.reader, wide_from, wide_to).await?;
         if let Some((read_at, jobs)) = self.day_jobs.get(&date) {
             if read_at == version {
                 return Ok(jobs);
             }
         }
-        let (from, to) = calendar::utc_window(date);
         let jobs = Arc::new(self.busy_between(&self.db.reader, from, to, None).await?);
         // Read at `version` or later: later only makes it fresher than its label.
         self.day_jobs.insert(date, (version, jobs.clone()));
@@ -396,8 +401,7 @@ impl BookingService {
         square_feet: Option<u32>,
     ) -> Result<Availability, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
-        let version = repo::calendar_version(&self.db.reader).await?;
-        let busy = self.jobs_near(version, date).await?;
+        let busy = self.jobs_near(date).await?;
         let slots = calendar::free_slots(&self.rules, date, duration, self.now(), &busy);
         Ok(Availability {
             date,
@@ -419,8 +423,7 @@ impl BookingService {
         square_feet: Option<u32>,
     ) -> Result<Slot, BookingError> {
         let duration = pricing::job_minutes(service, square_feet)?;
-        let version = repo::calendar_version(&self.db.reader).await?;
-        let busy = self.jobs_near(version, date).await?;
+        let busy = self.jobs_near(date).await?;
         Ok(calendar::check_slot(
             &self.rules,
             date,
@@ -446,9 +449,8 @@ impl BookingService {
             calendar::NearestSlots::new(&self.rules, date.max(self.today()), time, now, max);
         // A day at a time, each from the day cache: the usual answer is on the first day,
         // and a calendar booked weeks ahead costs lookups, not reads.
-        let version = repo::calendar_version(&self.db.reader).await?;
         while let Some((day, _)) = search.days_to_search(1) {
-            let busy = self.jobs_near(version, day).await?;
+            let busy = self.jobs_near(day).await?;
             search.search_through(&self.rules, day, duration, now, &busy);
         }
         Ok(search.into_slots())
@@ -495,7 +497,7 @@ impl BookingService {
         let square_feet = booking.square_feet.map(|s| s.get());
         let date = booking.date.get();
         let time = booking.time.get();
-        let (from, to) = calendar::utc_window(date);
+        let (from, to) = calendar::utc_window(self.rules.tz, date);
         let busy = self.busy_between(&mut *conn, from, to, None).await?;
         let slot =
             calendar::check_slot(&self.rules, date, time, quote.duration_minutes, now, &busy)?;
@@ -639,7 +641,7 @@ impl BookingService {
             repo::find_appointment(&mut *tx, reference.as_str(), self.timezone_name()).await?;
         let current = owned_by(found, contact)?;
         ensure_movable(&current)?;
-        let (from, to) = calendar::utc_window(date);
+        let (from, to) = calendar::utc_window(self.rules.tz, date);
         let busy = self
             .busy_between(&mut *tx, from, to, Some(&current.reference))
             .await?;
