@@ -369,6 +369,26 @@ impl BookingService {
         repo::busy_jobs(db, from, to, excluding).await
     }
 
+    /// The instants of one job at local `date` and `time`: with the buffer on both sides
+    /// (`busy_between`), exactly the jobs that can keep a crew from it. A booking reads
+    /// only these inside its write transaction, not the whole day: on a booked-solid day
+    /// that was hundreds of rows per booking while holding the write lock. A local time
+    /// that does not exist falls back to the day (the slot check then refuses it).
+    fn slot_window(
+        &self,
+        date: NaiveDate,
+        time: NaiveTime,
+        duration_minutes: u32,
+    ) -> (DateTime<Utc>, DateTime<Utc>) {
+        match calendar::local_to_utc(self.rules.tz, date, time) {
+            Ok(start) => (
+                start,
+                start + Duration::minutes(i64::from(duration_minutes)),
+            ),
+            Err(_) => calendar::utc_window(self.rules.tz, date),
+        }
+    }
+
     /// A window widened by the travel buffer on both sides.
     fn widened(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         let buffer = Duration::minutes(i64::from(self.rules.buffer_minutes));
@@ -497,7 +517,7 @@ impl BookingService {
         let square_feet = booking.square_feet.map(|s| s.get());
         let date = booking.date.get();
         let time = booking.time.get();
-        let (from, to) = calendar::utc_window(self.rules.tz, date);
+        let (from, to) = self.slot_window(date, time, quote.duration_minutes);
         let busy = self.busy_between(&mut *conn, from, to, None).await?;
         let slot =
             calendar::check_slot(&self.rules, date, time, quote.duration_minutes, now, &busy)?;
@@ -641,7 +661,7 @@ impl BookingService {
             repo::find_appointment(&mut *tx, reference.as_str(), self.timezone_name()).await?;
         let current = owned_by(found, contact)?;
         ensure_movable(&current)?;
-        let (from, to) = calendar::utc_window(self.rules.tz, date);
+        let (from, to) = self.slot_window(date, time, current.duration_minutes);
         let busy = self
             .busy_between(&mut *tx, from, to, Some(&current.reference))
             .await?;

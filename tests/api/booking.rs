@@ -891,3 +891,27 @@ async fn a_crew_can_start_exactly_when_its_travel_buffer_ends() {
     book(&app, "2026-12-03", "11:30").await; // exactly at the buffer's end
     assert_no_overlaps(&app).await;
 }
+
+#[tokio::test]
+async fn a_start_inside_one_crews_buffer_goes_to_the_other_crew() {
+    // The booking reads only the jobs near its own slot; reading too few would hand 11:00
+    // to crew 1 and the overlap trigger would then refuse it (a 409 with crew 2 free).
+    let app = booking_app(2).await;
+    book(&app, "2026-12-03", "09:00").await; // 09:00–11:00 on crew 1
+    let near = book(&app, "2026-12-03", "11:00").await;
+    let crews: Vec<(String, i64)> =
+        sqlx::query_as("SELECT reference, crew FROM appointments ORDER BY start_at")
+            .fetch_all(&app.state.db.reader)
+            .await
+            .unwrap();
+    assert_eq!(crews[1], (near, 2), "{crews:?}");
+    let refused = app
+        .post_json("/api/appointments", &booking("2026-12-03", "10:00"))
+        .await;
+    assert_eq!(
+        refused.status(),
+        409,
+        "both crews are within their buffers at 10:00"
+    );
+    assert_no_overlaps(&app).await;
+}
