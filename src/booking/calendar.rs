@@ -236,9 +236,7 @@ pub fn free_slots(
     // Each of the day's start times checks every crew against the jobs it is given, so
     // give it only the jobs near this day: a calendar weeks deep made every suggestion
     // cost millions of comparisons per day searched.
-    let (from, to) = utc_window(rules.tz, date);
-    let buffer = TimeDelta::minutes(i64::from(rules.buffer_minutes));
-    let (from, to) = (from - buffer, to + buffer);
+    let (from, to) = with_buffer(rules, utc_window(rules.tz, date));
     let mut by_crew: Vec<Vec<BusyJob>> = vec![Vec::new(); rules.crews as usize];
     for job in busy.iter().filter(|job| job.end > from && job.start < to) {
         if let Some(jobs) = (job.crew as usize)
@@ -272,6 +270,16 @@ pub fn utc_window(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     )
     .unwrap_or_else(|_| date.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
     (noon - TimeDelta::hours(13), noon + TimeDelta::hours(13))
+}
+
+/// A window widened by the travel buffer on both sides: the jobs overlapping it are the
+/// ones that can keep a crew from a job inside the window.
+pub fn with_buffer(
+    rules: &CalendarRules,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let buffer = TimeDelta::minutes(i64::from(rules.buffer_minutes));
+    (from - buffer, to + buffer)
 }
 
 /// Alternatives to offer when a requested time cannot be booked: free slots on the same

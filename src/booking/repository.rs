@@ -571,7 +571,7 @@ mod tests {
             .unwrap();
         let with_b = version(from, to).await;
         assert!(with_b > 0);
-        // So does cancelling it, and moving a job out of the window.
+        // So does cancelling it, and deleting it.
         sqlx::query("UPDATE appointments SET status = 'cancelled' WHERE reference = 'CS-B'")
             .execute(&db.writer)
             .await

@@ -365,7 +365,7 @@ impl BookingService {
         to: DateTime<Utc>,
         excluding: Option<&str>,
     ) -> Result<Vec<BusyJob>, sqlx::Error> {
-        let (from, to) = self.widened(from, to);
+        let (from, to) = calendar::with_buffer(&self.rules, (from, to));
         repo::busy_jobs(db, from, to, excluding).await
     }
 
@@ -389,18 +389,12 @@ impl BookingService {
         }
     }
 
-    /// A window widened by the travel buffer on both sides.
-    fn widened(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        let buffer = Duration::minutes(i64::from(self.rules.buffer_minutes));
-        (from - buffer, to + buffer)
-    }
-
     /// The jobs that can touch a slot on local `date` (its `utc_window`), from the day
     /// cache when they were read at the window's current calendar version, else read now
     /// and kept.
     async fn jobs_near(&self, date: NaiveDate) -> Result<Arc<Vec<BusyJob>>, sqlx::Error> {
         let (from, to) = calendar::utc_window(self.rules.tz, date);
-        let (wide_from, wide_to) = self.widened(from, to);
+        let (wide_from, wide_to) = calendar::with_buffer(&self.rules, (from, to));
         let version = repo::calendar_version(&self.db.reader, wide_from, wide_to).await?;
         if let Some((read_at, jobs)) = self.day_jobs.get(&date) {
             if read_at == version {
