@@ -15,18 +15,26 @@ const MAX_PAYLOAD_BYTES: usize = 8 * 1024;
 /// Folds `text` into the lowercase, single-spaced, Latin-only form the detectors match on.
 pub(crate) fn normalize(text: &str) -> String {
     let mut folded = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if c.is_ascii() {
-            push_folded(&mut folded, c);
-            continue;
+    let mut rest = text;
+    while !rest.is_empty() {
+        // Runs of ASCII (most of most messages) fold byte by byte.
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        folded.extend(rest.as_bytes()[..ascii].iter().map(|&b| fold_ascii(b)));
+        let mut chars = rest[ascii..].chars();
+        if let Some(c) = chars.next() {
+            // Per-char compatibility decomposition (NFKD); combining marks are dropped
+            // right after, so the canonical reordering a full NFKD pass would do cannot
+            // matter.
+            decompose_compatible(c, |d| {
+                if !is_combining_mark(d) && !is_invisible(d) {
+                    push_folded(&mut folded, fold_confusable(d));
+                }
+            });
         }
-        // Per-char compatibility decomposition (NFKD); combining marks are dropped right
-        // after, so the canonical reordering a full NFKD pass would do cannot matter.
-        decompose_compatible(c, |d| {
-            if !is_combining_mark(d) && !is_invisible(d) {
-                push_folded(&mut folded, fold_confusable(d));
-            }
-        });
+        rest = chars.as_str();
     }
     let mut out = String::with_capacity(folded.len());
     let mut single_letters: Vec<char> = Vec::new();
@@ -49,6 +57,15 @@ pub(crate) fn normalize(text: &str) -> String {
     }
     flush_letters(&mut out, &mut single_letters);
     out
+}
+
+/// [`push_folded`] for an ASCII byte: whitespace becomes a space, a backtick a quote.
+fn fold_ascii(b: u8) -> char {
+    match b {
+        b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => ' ',
+        b'`' => '\'',
+        _ => char::from(b.to_ascii_lowercase()),
+    }
 }
 
 /// Lowercases one char into `out`, mapping whitespace to a space and quotes and dashes to ASCII.
@@ -309,6 +326,17 @@ fn readable(bytes: Vec<u8>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_fast_path_folds_every_byte_as_the_general_path_does() {
+        for b in 0..=0x7F_u8 {
+            let mut general = String::new();
+            push_folded(&mut general, char::from(b));
+            assert_eq!(fold_ascii(b).to_string(), general, "byte {b:#04x}");
+        }
+        // Runs of ASCII around other chars keep their order.
+        assert_eq!(normalize("Ａb`C\u{200B}D é\tF"), "ab'cd e f");
+    }
 
     #[test]
     fn case_and_whitespace_are_collapsed() {
