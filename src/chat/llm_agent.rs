@@ -216,7 +216,7 @@ async fn run_rounds(
         let system = system_prompt(tone, booking.today(), state);
         let prompt = Prompt {
             messages: trimmed_prompt(system, history, gateway.max_input_tokens()),
-            tools: definitions.clone(),
+            tools: definitions,
             temperature,
         };
         let answer = gateway.complete(tier, &prompt, deadline).await?;

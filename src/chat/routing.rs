@@ -234,7 +234,7 @@ impl ChatService {
                 ChatMessage::text("system", system),
                 ChatMessage::text("user", text.to_owned()),
             ],
-            tools: Vec::new(),
+            tools: &[],
             temperature,
         };
         let gateway = &llm.gateway;

@@ -24,7 +24,7 @@ use crate::observability::traffic::LatencyHistogram;
 #[derive(Debug, Clone)]
 pub struct Prompt {
     pub messages: Vec<ChatMessage>,
-    pub tools: Vec<Value>,
+    pub tools: &'static [Value],
     pub temperature: f32,
 }
 
@@ -309,9 +309,9 @@ impl LlmGateway {
             tracing::warn!(alert, "LLM budget above 80 %");
         }
         let request = ChatRequest {
-            model: model.clone(),
-            messages: prompt.messages.clone(),
-            tools: prompt.tools.clone(),
+            model: &model,
+            messages: &prompt.messages,
+            tools: prompt.tools,
             temperature: prompt.temperature,
             max_tokens: self.settings.max_output_tokens,
         };

@@ -84,6 +84,30 @@ async fn a_full_booking_is_driven_by_tool_calls() {
         "PII reached the provider"
     );
     assert!(sent.contains("[PHONE]"));
+    // Every round offered the model the same six tools, each with its parameters' schema.
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 4, "two rounds per turn");
+    for request in requests {
+        let tools = request["tools"].as_array().unwrap();
+        let names: Vec<&str> = tools
+            .iter()
+            .map(|tool| tool["function"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "list_services",
+                "get_quote",
+                "check_availability",
+                "book_appointment",
+                "reschedule_appointment",
+                "cancel_appointment"
+            ]
+        );
+        assert!(tools
+            .iter()
+            .all(|tool| tool["function"]["parameters"]["type"] == "object"));
+    }
 }
 
 #[tokio::test]

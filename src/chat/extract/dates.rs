@@ -327,6 +327,10 @@ fn scan<F>(re: &Regex, buf: &mut String, hits: &mut Vec<Hit<NaiveDate>>, group: 
 where
     F: Fn(&Captures<'_>, &str) -> Option<NaiveDate>,
 {
+    // Most patterns miss most messages: that answer needs neither a copy nor captures.
+    if !re.is_match(buf) {
+        return;
+    }
     let snapshot = buf.clone();
     for caps in re.captures_iter(&snapshot) {
         let Some(whole) = caps.get(0) else { continue };

@@ -138,6 +138,9 @@ impl ServiceRules {
         let mut freq: Vec<(usize, &'static str)> = Vec::new();
         let mut masked = text.to_string();
         for (code, re) in &self.frequencies {
+            if !re.is_match(&masked) {
+                continue;
+            }
             let snapshot = masked.clone();
             for m in re.find_iter(&snapshot) {
                 if !negated_before(&snapshot, m.start()) {

@@ -294,6 +294,10 @@ pub(crate) fn scan<T, F>(re: &regex::Regex, buf: &mut String, hits: &mut Vec<Hit
 where
     F: Fn(&regex::Captures<'_>, &str) -> Option<T>,
 {
+    // Most patterns miss most messages: that answer needs neither a copy nor captures.
+    if !re.is_match(buf) {
+        return;
+    }
     let snapshot = buf.clone();
     for caps in re.captures_iter(&snapshot) {
         let Some(whole) = caps.get(0) else { continue };

@@ -65,11 +65,11 @@ pub struct FunctionCall {
 
 /// What the model is asked.
 #[derive(Debug, Clone, Serialize)]
-pub struct ChatRequest {
-    pub model: String,
-    pub messages: Vec<ChatMessage>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tools: Vec<Value>,
+pub struct ChatRequest<'a> {
+    pub model: &'a str,
+    pub messages: &'a [ChatMessage],
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    pub tools: &'a [Value],
     pub temperature: f32,
     pub max_tokens: u32,
 }
@@ -168,7 +168,7 @@ impl OpenAiProvider {
     /// One chat completion, bounded by `timeout` (at most the client's own timeout).
     pub async fn complete(
         &self,
-        request: &ChatRequest,
+        request: &ChatRequest<'_>,
         timeout: Duration,
     ) -> Result<Completion, ProviderError> {
         let sent = self
@@ -220,7 +220,7 @@ impl OpenAiProvider {
             })?;
         Ok(Completion {
             model: if wire.model.is_empty() {
-                request.model.clone()
+                request.model.to_owned()
             } else {
                 wire.model
             },
