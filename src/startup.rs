@@ -143,14 +143,24 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         ..CalendarRules::default()
     };
     let booking = BookingService::new(db.clone(), clock.clone(), rules);
-    let scanner = Arc::new(scanner.await?.context("safety scanner")?);
+    let scanner = Arc::new(
+        scanner
+            .await
+            .context("safety scanner task")?
+            .context("safety scanner")?,
+    );
     let incidents = IncidentLog::new(
         db.clone(),
         clock.clone(),
         metrics.safety_incidents_total.clone(),
         Arc::new(crate::chat::repository::ScannedMessageCounts(db.clone())),
     );
-    let extractor = Arc::new(extractor.await?.context("chat extractors")?);
+    let extractor = Arc::new(
+        extractor
+            .await
+            .context("chat extractors task")?
+            .context("chat extractors")?,
+    );
     let agent = Agent::new(extractor.clone(), booking.clone());
     let shadow_agent = Arc::new(Agent::new(extractor, booking.dry_run()));
     let llm = crate::llm::LlmService::build(&config, db.clone(), clock.clone(), metrics.clone())
