@@ -10,7 +10,7 @@ use super::service::{ChatError, ChatService};
 use super::sessions::Session;
 use crate::booking::BookingError;
 use crate::llm::cache::{cache_key, CacheError, CachedAnswer};
-use crate::llm::gateway::{GatewayError, Prompt};
+use crate::llm::gateway::{GatewayError, Prompt, NO_TOOLS};
 use crate::llm::providers::openai::ChatMessage;
 use crate::llm::retry::ErrorClass;
 use crate::llm::router::{self, RouteDecision, Tier, TurnSignals};
@@ -227,22 +227,23 @@ impl ChatService {
     ) -> Result<Turn, LlmTurnError> {
         let key = cache_key(&session.variant, text);
         let (tone, temperature) = model_style(self, &session.variant);
-        let system =
-            llm_agent::system_prompt(&tone, self.agent.booking().today(), &AgentState::default());
-        let prompt = Prompt {
-            messages: vec![
-                ChatMessage::text("system", system),
-                ChatMessage::text("user", text.to_owned()),
-            ],
-            tools: &[],
-            temperature,
-        };
         let gateway = &llm.gateway;
         let produced = llm
             .cache
             .get_or_produce(
                 key,
+                // Only a miss runs this, so a hit never builds the prompt.
                 async {
+                    let today = self.agent.booking().today();
+                    let system = llm_agent::system_prompt(&tone, today, &AgentState::default());
+                    let prompt = Prompt {
+                        messages: vec![
+                            ChatMessage::text("system", system),
+                            ChatMessage::text("user", text.to_owned()),
+                        ],
+                        tools: &NO_TOOLS,
+                        temperature,
+                    };
                     let deadline = gateway.turn_deadline();
                     let answer = gateway.complete(tier, &prompt, deadline).await?;
                     let message = answer.completion.content.clone().unwrap_or_default();

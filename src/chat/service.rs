@@ -385,7 +385,8 @@ impl ChatService {
         };
         let assistant = NewMessage {
             role: "assistant",
-            content: self.scanner.redact(&reply.message),
+            // Already redacted by `screen_output`, which every reply passes through.
+            content: reply.message.clone(),
             action: Some(reply.action.as_str()),
             tier: Some(metadata.tier.clone()),
             model: Some(metadata.model.clone()),

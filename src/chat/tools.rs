@@ -20,11 +20,12 @@ use crate::booking::requests::{
 use crate::booking::service::QuoteInput;
 use crate::booking::{BookingError, BookingService};
 use crate::error::AppError;
+use crate::llm::gateway::Tools;
 
-/// The tool definitions sent with every LLM call, built once: they never change, and
-/// building the JSON tree for each call was a tenth of an LLM turn's CPU.
-pub fn definitions() -> &'static [Value] {
-    static DEFINITIONS: LazyLock<Vec<Value>> = LazyLock::new(build_definitions);
+/// The tools offered with every LLM call, built once: they never change, and building
+/// the JSON tree for each call was a tenth of an LLM turn's CPU.
+pub fn definitions() -> &'static Tools {
+    static DEFINITIONS: LazyLock<Tools> = LazyLock::new(|| Tools::new(build_definitions()));
     &DEFINITIONS
 }
 

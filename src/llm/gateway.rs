@@ -24,8 +24,41 @@ use crate::observability::traffic::LatencyHistogram;
 #[derive(Debug, Clone)]
 pub struct Prompt {
     pub messages: Vec<ChatMessage>,
-    pub tools: &'static [Value],
+    pub tools: &'static Tools,
     pub temperature: f32,
+}
+
+/// The tool definitions offered to the model, with their size in estimated input tokens
+/// worked out once: they are the same on every call.
+#[derive(Debug)]
+pub struct Tools {
+    definitions: Vec<Value>,
+    estimated_tokens: u64,
+}
+
+/// No tools: the model can only answer in text.
+pub static NO_TOOLS: Tools = Tools {
+    definitions: Vec::new(),
+    estimated_tokens: 0,
+};
+
+impl Tools {
+    /// Tools from their JSON definitions (OpenAI's `{"type": "function", ...}` shape).
+    pub fn new(definitions: Vec<Value>) -> Tools {
+        let estimated_tokens = definitions
+            .iter()
+            .map(|t| estimate_tokens(&t.to_string()))
+            .sum();
+        Tools {
+            definitions,
+            estimated_tokens,
+        }
+    }
+
+    /// The definitions as sent.
+    pub fn definitions(&self) -> &[Value] {
+        &self.definitions
+    }
 }
 
 /// A successful call.
@@ -283,11 +316,7 @@ impl LlmGateway {
             .iter()
             .map(|m| estimate_tokens(m.content.as_deref().unwrap_or_default()) + 4)
             .sum::<u64>()
-            + prompt
-                .tools
-                .iter()
-                .map(|t| estimate_tokens(&t.to_string()))
-                .sum::<u64>();
+            + prompt.tools.estimated_tokens;
         let estimate = self.prices.estimate_micros(
             &model,
             input_tokens,
@@ -311,7 +340,7 @@ impl LlmGateway {
         let request = ChatRequest {
             model: &model,
             messages: &prompt.messages,
-            tools: prompt.tools,
+            tools: prompt.tools.definitions(),
             temperature: prompt.temperature,
             max_tokens: self.settings.max_output_tokens,
         };

@@ -249,6 +249,12 @@ async fn two_sessions_share_a_cached_faq_but_a_turn_with_a_phone_is_never_cached
     let first = say(&app, &a, question).await;
     assert_eq!(first["metadata"]["cached"], false);
     assert_eq!(fake.calls(), 1);
+    // A context-free question is asked without tools: no `tools` key at all.
+    assert!(
+        fake.requests()[0].get("tools").is_none(),
+        "{}",
+        fake.requests()[0]
+    );
     let b = start_session(&app).await;
     let second = say(&app, &b, question).await;
     assert_eq!(second["metadata"]["cached"], true, "{second}");
@@ -598,6 +604,16 @@ async fn a_reply_with_personal_data_is_never_cached() {
         );
     }
     assert_eq!(fake.calls(), 2, "the reply with a phone was not stored");
+    // The transcript holds the reply as the customer saw it, redacted.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND content LIKE '%[PHONE]%'
+               AND content NOT LIKE '%867-5309%'"
+        )
+        .await,
+        2
+    );
     let stats = cache_stats(&app, &app.operator_token().await).await;
     assert_eq!(
         (stats["entries"].clone(), stats["hits"].clone()),
