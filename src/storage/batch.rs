@@ -21,8 +21,8 @@
 //! handed over whole. The task keeps running while the runtime does, and shutdown (which
 //! waits for in-flight requests, then [`flush`](BatchWriter::flush)es) leaves nothing
 //! unwritten; only a crash of the process can lose the last few milliseconds (a linger and
-//! a commit) of submitted writes. A batch runs in a task of its own, so a panic fails that batch's callers and
-//! the writer carries on.
+//! a commit) of submitted writes. A batch runs in a task of its own, so a panic fails that
+//! batch's callers and the writer carries on.
 
 use std::future::Future;
 use std::pin::Pin;
