@@ -43,6 +43,8 @@ usage: cargo bench --bench load -- [options]
   --soak-secs N            length of the soak (default 1800)
   --soak-rate N            requests per second of the soak (default 200)
   --workers N              closed-loop concurrency (default 32)
+  --generator-threads N    threads of the load generator and fake LLM (default 1, as `wrk -t1`:
+                           on two cores a second thread only competes with the server)
   --llm-delay-ms N         fake LLM delay per call for llm, cache and soak (default 0)
   --llm-error-rate F       fake LLM 500 rate for llm, cache and soak (default 0)
   --binary PATH            server binary (default target/release/cleanspace)
@@ -65,6 +67,8 @@ pub struct Ctx {
     pub soak: Duration,
     pub soak_rate: f64,
     pub workers: usize,
+    /// Worker threads of this process's runtime: the generator, its client and the fake LLM.
+    pub generator_threads: usize,
     pub llm_delay_ms: u64,
     pub llm_error_rate: f64,
     /// Extra `NAME=VALUE` variables for every server (experiments such as `MALLOC_ARENA_MAX=2`).
@@ -109,6 +113,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
             soak: Duration::from_secs(1800),
             soak_rate: 200.0,
             workers: 32,
+            generator_threads: 1,
             llm_delay_ms: 0,
             llm_error_rate: 0.0,
             verbose: false,
@@ -165,6 +170,9 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
             "--soak-rate" => options.ctx.soak_rate = number(value()?)?.max(1) as f64,
             "--workers" => {
                 options.ctx.workers = usize::try_from(number(value()?)?.clamp(1, 4096))?;
+            }
+            "--generator-threads" => {
+                options.ctx.generator_threads = usize::try_from(number(value()?)?.clamp(1, 64))?;
             }
             "--llm-delay-ms" => options.ctx.llm_delay_ms = number(value()?)?,
             "--llm-error-rate" => {
@@ -225,9 +233,10 @@ async fn run(options: Options) -> Result<bool> {
     let mut ctx = options.ctx;
     ctx.binary = server::release_binary(options.binary.as_deref())?;
     println!(
-        "CleanSpace Pro load harness: {} on {} CPU(s); {}s per run after {}s warm-up; soak {}s at {}/s",
+        "CleanSpace Pro load harness: {} on {} CPU(s); generator on {} thread(s); {}s per run after {}s warm-up; soak {}s at {}/s",
         ctx.binary.display(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
+        ctx.generator_threads,
         ctx.duration.as_secs(),
         ctx.warmup.as_secs(),
         ctx.soak.as_secs(),
@@ -256,8 +265,7 @@ async fn run(options: Options) -> Result<bool> {
     Ok(all_ran)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse_args(&args) {
         Ok(Some(options)) => options,
@@ -268,6 +276,21 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.ctx.generator_threads)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: the generator's runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run_until_interrupted(options))
+}
+
+async fn run_until_interrupted(options: Options) -> ExitCode {
     // On Ctrl-C the run future is dropped, and with it every server (SIGTERM on drop).
     let outcome = tokio::select! {
         outcome = run(options) => outcome,
