@@ -25,7 +25,7 @@ use crate::http::rate_limit::{spawn_pruner, RateLimits};
 use crate::observability::metrics::Metrics;
 use crate::safety::incidents::IncidentLog;
 use crate::safety::Scanner;
-use crate::state::AppState;
+use crate::state::{AppParts, AppState};
 use crate::storage::Database;
 
 /// A built application: state plus a bound listener, ready to serve.
@@ -197,7 +197,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         canary: canary.clone(),
         shadow: shadow.clone(),
     }));
-    Ok(AppState {
+    Ok(AppState::new(AppParts {
         canary,
         shadow,
         llm,
@@ -218,7 +218,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         traffic: Arc::new(crate::observability::traffic::TrafficRecorder::new()),
         dashboard: Arc::new(crate::dashboard::DashboardCache::default()),
         started_at: Instant::now(),
-    })
+    }))
 }
 
 /// Evaluates the canary gate every `CANARY_EVAL_INTERVAL_SECS`.

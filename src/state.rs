@@ -1,6 +1,8 @@
-//! `AppState`: the one handle every handler receives. Cheap to clone (fields are
-//! `Arc`s or pools); built only in `startup`.
+//! `AppState`: the one handle every handler receives. One `Arc` around the service's
+//! parts, so the router's several clones per request cost a reference count each;
+//! built only in `startup`.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,9 +22,27 @@ use crate::safety::incidents::IncidentLog;
 use crate::safety::Scanner;
 use crate::storage::Database;
 
-/// Shared state of the running service.
+/// Shared state of the running service; its parts are read through `Deref`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// Wraps the service's parts.
+    pub fn new(parts: AppParts) -> Self {
+        AppState(Arc::new(parts))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of the running service.
+pub struct AppParts {
     /// The validated configuration.
     pub config: Arc<Config>,
     /// SQLite pools.
