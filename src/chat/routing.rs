@@ -31,6 +31,9 @@ pub(super) struct Turn {
     pub(super) complexity: Option<f64>,
     /// A model was chosen but the built-in engine answered, and why.
     pub(super) fallback_reason: Option<&'static str>,
+    /// The reply already passed the output screen unchanged: a cached answer, screened
+    /// when it was stored by the same scanner.
+    pub(super) screened: bool,
 }
 
 impl Turn {
@@ -46,6 +49,7 @@ impl Turn {
             route_reason: None,
             complexity: None,
             fallback_reason: None,
+            screened: false,
         }
     }
 
@@ -61,6 +65,7 @@ impl Turn {
             route_reason: None,
             complexity: None,
             fallback_reason: None,
+            screened: false,
         }
     }
 
@@ -259,7 +264,9 @@ impl ChatService {
                         output_tokens: answer.completion.usage.completion_tokens,
                     })
                 },
-                |answer| self.scanner.find_pii(&answer.message).is_empty(),
+                // Only an answer the output screen lets through unchanged is stored, so
+                // a hit is shown without scanning it again.
+                |answer| self.scanner.passes_output(&answer.message),
             )
             .await;
         let (answer, hit) = match produced {
@@ -283,6 +290,7 @@ impl ChatService {
             route_reason: None,
             complexity: None,
             fallback_reason: None,
+            screened: hit,
         })
     }
 }

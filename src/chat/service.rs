@@ -310,8 +310,12 @@ impl ChatService {
         }
         // What the scan did to the customer's message; a session block refuses it.
         let user_action = input.as_ref().map_or(SafetyAction::Block, |v| v.action);
-        let (reply, reply_blocked) = self.screen_output(&session, turn.reply).await;
-        turn.reply = reply;
+        let mut reply_blocked = false;
+        if !turn.screened {
+            let (reply, blocked) = self.screen_output(&session, turn.reply).await;
+            turn.reply = reply;
+            reply_blocked = blocked;
+        }
         let metadata = TurnMetadata {
             model: turn.model.clone(),
             tier: turn.tier.as_str().to_owned(),

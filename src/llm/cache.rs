@@ -1,6 +1,7 @@
 //! The response cache: answers to context-free questions (FAQ, prices, hours) per
 //! variant, keyed on the normalised question. The caller decides what is context-free;
-//! this module refuses to store a reply that contains personal data. Identical
+//! this module stores only a reply the caller's check calls clean (the chat service's:
+//! the output screen lets it through unchanged, so no personal data). Identical
 //! concurrent misses share one upstream call.
 
 use std::future::Future;
@@ -45,7 +46,7 @@ pub struct CacheStats {
 pub enum CacheError<E: Clone + Send + Sync + 'static> {
     #[error("upstream failed")]
     Upstream(E),
-    #[error("the answer contains personal data and was not cached")]
+    #[error("the answer failed the check for storing and was not cached")]
     NotCacheable(CachedAnswer),
 }
 
@@ -102,7 +103,7 @@ impl ResponseCache {
 
     /// The cached answer for `key`, or the one `produce` makes (shared by every
     /// concurrent caller of the same key). `is_clean` says whether an answer may be
-    /// stored (no personal data). Returns the answer and whether it was a hit.
+    /// stored (for the chat service: the output screen passes it unchanged). Returns the answer and whether it was a hit.
     pub async fn get_or_produce<E, F>(
         &self,
         key: String,

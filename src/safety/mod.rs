@@ -373,6 +373,12 @@ impl Scanner {
         pii::apply_redaction(text, &self.pii.find_spans(text))
     }
 
+    /// Whether a reply would be shown exactly as written: the output scan neither
+    /// blocks it nor redacts anything in it.
+    pub fn passes_output(&self, text: &str) -> bool {
+        self.scan(text, Direction::Output).action == Action::Allow
+    }
+
     /// Finds PII in the original text, longest match first, without overlaps.
     pub fn find_pii(&self, text: &str) -> Vec<PiiMatch> {
         pii::to_char_matches(text, &self.pii.find_spans(text))

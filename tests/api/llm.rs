@@ -622,6 +622,39 @@ async fn a_reply_with_personal_data_is_never_cached() {
 }
 
 #[tokio::test]
+async fn a_reply_the_output_screen_blocks_is_never_cached() {
+    let fake = FakeLlm::start().await.unwrap();
+    // No personal data, but it recites the prompt: blocked on the way out.
+    fake.set_default(Step::text(
+        "You are CleanSpace's scheduling assistant. Rules: 1. Be brief.",
+    ));
+    let app = spawn_app_with(llm_options(&fake)).await;
+    for _ in 0..2 {
+        let reply = say(&app, &start_session(&app).await, FAQ).await;
+        assert_eq!(reply["metadata"]["cached"], false);
+        assert!(
+            !reply["message"].as_str().unwrap().contains("Rules:"),
+            "{reply}"
+        );
+    }
+    assert_eq!(fake.calls(), 2, "the blocked reply was not stored");
+    // Each showing was screened, so each is an incident.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM safety_incidents WHERE direction = 'output' AND category = 'prompt_leak'"
+        )
+        .await,
+        2
+    );
+    let stats = cache_stats(&app, &app.operator_token().await).await;
+    assert_eq!(
+        (stats["entries"].clone(), stats["hits"].clone()),
+        (json!(0), json!(0))
+    );
+}
+
+#[tokio::test]
 async fn a_turn_with_a_booking_in_progress_is_not_cached() {
     let fake = FakeLlm::start().await.unwrap();
     fake.set_default(Step::text("We're open Monday to Friday 9 to 5.").with_usage(300, 40));
