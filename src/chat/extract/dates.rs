@@ -29,7 +29,7 @@ use super::calendar::{
     add_days, count_value, day_value, month_value, next_day_of_month, next_weekday, ordinal_words,
     resolve_weekday, weekday_in_week, weekday_value, with_year,
 };
-use super::text::{blank, deadline_before, negated_before, next_word, pick, Hit};
+use super::text::{blank, deadline_before, negated_before, next_word, pick, Gate, Hit, PatternSet};
 
 const WD_FULL: &str =
     "monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|weds|thurs|thur";
@@ -82,6 +82,8 @@ pub(crate) struct DateRules {
     next_week: Regex,
     bare_day: Regex,
     bare_weekday: Regex,
+    /// Every pattern above as one set.
+    any: Gate,
 }
 
 impl DateRules {
@@ -89,7 +91,8 @@ impl DateRules {
     pub(crate) fn new() -> Result<Self, regex::Error> {
         let ordw = ordinal_words();
         let day = format!(r"(\d{{1,2}}(?:st|nd|rd|th)?|{ordw})");
-        let r = |s: &str| Regex::new(&format!("(?i){s}"));
+        let mut all = PatternSet::new();
+        let mut r = |s: &str| all.add(format!("(?i){s}"));
         Ok(Self {
             iso: r(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")?,
             dotted: r(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")?,
@@ -140,6 +143,7 @@ impl DateRules {
                 r"^[\s,.]*(?:on\s+)?(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{ordw})\s*(?:please)?\s*[.!]?\s*$"
             ))?,
             bare_weekday: r(r"^[\s,.]*(?:on\s+)?(mon|tue|wed|thu|fri|sat|sun)\.?\s*[.!]?\s*$")?,
+            any: all.gate()?,
         })
     }
 
@@ -152,6 +156,10 @@ impl DateRules {
         expecting: bool,
         correction: bool,
     ) -> Option<NaiveDate> {
+        // No pattern matches: no hit, and nothing to blank.
+        if !self.any.may_match(buf) {
+            return None;
+        }
         let mut hits = Vec::new();
         let t = today;
         scan(&self.iso, buf, &mut hits, 0, |c, _| {

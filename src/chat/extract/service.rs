@@ -8,7 +8,7 @@
 
 use regex::Regex;
 
-use super::text::{negated_before, next_word};
+use super::text::{negated_before, next_word, Gate, PatternSet};
 
 /// The compiled service, frequency and add-on vocabularies.
 pub(crate) struct ServiceRules {
@@ -26,6 +26,8 @@ pub(crate) struct ServiceRules {
     standard_bare: Regex,
     frequencies: Vec<(&'static str, Regex)>,
     add_ons: Vec<(&'static str, Regex)>,
+    /// The service patterns above (not frequencies or add-ons) as one set.
+    any_service: Gate,
 }
 
 /// What `ServiceRules::scan` found in one message.
@@ -40,37 +42,39 @@ impl ServiceRules {
     /// Compiles the vocabularies once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
         let r = |s: &str| Regex::new(&format!(r"(?i)\b(?:{s})"));
+        let mut services = PatternSet::new();
+        let mut service = |s: &str| services.add(format!(r"(?i)\b(?:{s})"));
         let wd = "mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?";
         // The service rule and the add-on read the same words; a clone shares the
         // compiled pattern.
-        let inside_windows = r(
+        let inside_windows = service(
             r"(?:inside|interior|indoor)\s+(?:of\s+)?(?:the\s+|my\s+|all\s+)?windows?|windows?\s+(?:on\s+the\s+)?(?:inside|interior)",
         )?;
         Ok(Self {
-            estimate_strong: r(
+            estimate_strong: service(
                 r"free\s+(?:on-?\s*site\s+|in-?\s*home\s+|in-?\s*person\s+)?(?:estimate|quote|assessment|consultation|evaluation)|(?:on-?\s*site|in-?\s*home|in-?\s*person|home|site)\s+(?:estimate|quote|assessment|visit|consultation|evaluation)|(?:estimate|quote|assessment)\s+(?:visit|appointment)|walk-?\s*through|(?:come|stop|swing)\s+(?:by|over|out)?\s*(?:and|to)?\s*(?:take\s+a\s+|have\s+a\s+)?look|come\s+see\s+the|(?:come|stop)\s+(?:out\s+|by\s+|over\s+)?(?:and\s+|to\s+)?(?:give|do|provide|make|write\s+up)\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:quote|estimate)|(?:look|see)\s+at\s+the\s+(?:place|space|job|house|office)\s+first|assessment|site\s+visit|(?:need|want|book|schedule|arrange|request)\s+(?:an?\s+)?(?:free\s+)?estimate|before\s+(?:i\s+)?commit",
             )?,
-            estimate_weak: r(r"estimates?\b|quote\s+only")?,
-            move_in_out: r(
+            estimate_weak: service(r"estimates?\b|quote\s+only")?,
+            move_in_out: service(
                 r"mov(?:e|ed|ing)[\s-]*(?:in|out)\b|end[\s-]+of[\s-]+(?:tenancy|lease)|tenancy|vacat(?:e|ed|ing)\b|between\s+tenants|new\s+tenants|(?:lease|rental)\s+(?:is\s+)?end|deposit\s+back|bond\s+clean|just\s+moved|turnover\s+clean",
             )?,
-            moving: r(r"moving\b|we(?:'re|\s+are)\s+moving|(?:about|going)\s+to\s+move\b")?,
-            office: r(
+            moving: service(r"moving\b|we(?:'re|\s+are)\s+moving|(?:about|going)\s+to\s+move\b")?,
+            office: service(
                 r"offices?\b|commercial|workplace|work\s*space|business\s+(?:premises|space|cleaning|clean)|janitorial|corporate|co-?working|our\s+(?:store|shop|clinic|studio|practice)|retail\s+(?:space|store)",
             )?,
-            carpet_strong: r(
+            carpet_strong: service(
                 r"(?:deep|steam)[\s-]*clean(?:ing|ed)?\s+(?:of\s+)?(?:(?:my|the|our|all\s+the)\s+)?(?:carpets?|rugs?)|carpets?\s+(?:shampoo|steam)|(?:shampoo|steam)(?:ing)?\s+(?:(?:my|the|our)\s+)?(?:carpets?|rugs?)",
             )?,
-            deep: r(
+            deep: service(
                 r"deep\b|spring[\s-]*clean|thorough|intensive|top[\s-]+to[\s-]+bottom|heavy[\s-]*duty|detailed\s+clean|post[\s-]*(?:construction|renovation|party)|after\s+(?:construction|renovation|(?:a|the)\s+(?:party|renovation))|(?:really|very|super|extremely)\s+(?:dirty|filthy|messy|grimy)|hasn'?t\s+been\s+cleaned|haven'?t\s+cleaned\s+in|full\s+clean|scrub\s+everything",
             )?,
-            carpet: r(r"carpets?\b|carpeting|rugs?\b|upholstery|steam[\s-]*clean|shampoo")?,
-            windows: r(r"windows?\b")?,
+            carpet: service(r"carpets?\b|carpeting|rugs?\b|upholstery|steam[\s-]*clean|shampoo")?,
+            windows: service(r"windows?\b")?,
             inside_windows: inside_windows.clone(),
-            standard: r(
+            standard: service(
                 r"standard|regular|basic|normal|general\s+clean|routine|maid|(?:house|home|apartment|condo|flat|residential)[\s-]*(?:clean|cleaning|cleaner|keeping)|housekeeping|light\s+clean|upkeep|maintenance\s+clean|usual\s+clean|simple\s+clean|ordinary|tidy|clean\s+(?:up\s+)?(?:my|our|the)\s+(?:[\w-]+\s+){0,2}(?:house|home|apartment|condo|flat|place|townhouse)|clean(?:ing)?\s+(?:for|of|at)\s+(?:my|our|the|a)\s+(?:[\w-]+\s+){0,2}(?:house|home|apartment|condo|flat|townhouse)",
             )?,
-            standard_bare: r(r"clean(?:ing)?\b|general|usual|normal")?,
+            standard_bare: service(r"clean(?:ing)?\b|general|usual|normal")?,
             frequencies: vec![
                 (
                     "biweekly",
@@ -123,6 +127,7 @@ impl ServiceRules {
                     )?,
                 ),
             ],
+            any_service: services.gate()?,
         })
     }
 
@@ -187,6 +192,9 @@ impl ServiceRules {
     }
 
     fn service(&self, buf: &str, expecting: bool, correction: bool) -> Option<&'static str> {
+        if !self.any_service.may_match(buf) {
+            return None;
+        }
         let found = |re: &Regex| self.first(re, buf);
         if found(&self.estimate_strong).is_some() {
             return Some("estimate");

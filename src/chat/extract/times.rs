@@ -9,7 +9,7 @@
 use chrono::NaiveTime;
 use regex::Regex;
 
-use super::text::{is_count_noun, next_word, number_word, scan, Hit, HOUR_WORDS};
+use super::text::{is_count_noun, next_word, number_word, scan, Gate, Hit, PatternSet, HOUR_WORDS};
 use super::TimeRequest;
 
 const AMPM: &str = r"(a\.m\.?|p\.m\.?|am\b|pm\b)";
@@ -35,6 +35,8 @@ pub(crate) struct TimeRules {
     am_pm_alone: Regex,
     either: Regex,
     bare: Regex,
+    /// Every pattern above as one set.
+    any: Gate,
 }
 
 /// Hour and minute to a clock time; `pm` is `Some` when the customer said am/pm.
@@ -118,7 +120,8 @@ impl TimeRules {
     /// Compiles every time pattern once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
         let point = format!(r"(\d{{1,2}}(?::\d{{2}})?\s*{AMPM}?|noon|midday)");
-        let r = |s: &str| Regex::new(&format!("(?i){s}"));
+        let mut all = PatternSet::new();
+        let mut r = |s: &str| all.add(format!("(?i){s}"));
         Ok(Self {
             between: r(&format!(r"\bbetween\s+{point}\s*(?:and|-|to|&)\s*{point}"))?,
             range: r(&format!(
@@ -163,6 +166,7 @@ impl TimeRules {
             bare: r(&format!(
                 r"^[\s,.]*(?:at\s+|around\s+|about\s+)?(\d{{1,2}}|{HOUR_WORDS})(?:[:.](\d{{2}}))?\s*[.!]?\s*$"
             ))?,
+            any: all.gate()?,
         })
     }
 
@@ -173,6 +177,10 @@ impl TimeRules {
         expecting: bool,
         correction: bool,
     ) -> Option<TimeRequest> {
+        // No pattern matches: no hit, and nothing to blank.
+        if !self.any.may_match(buf) {
+            return None;
+        }
         let mut hits: Vec<Hit<TimeRequest>> = Vec::new();
         scan(&self.between, buf, &mut hits, |c, _| {
             range_value(&c[1], &c[3])
