@@ -41,11 +41,8 @@ module.exports = {
 
       // Non-secret settings only (see above). APP_ENV=production here as well, so a missing
       // or unreadable .env fails the start loudly instead of starting in development mode.
-      // MALLOC_ARENA_MAX: glibc's allocator keeps two arenas instead of up to eight per
-      // core, 1-2 MB less resident under load (as the systemd unit sets it).
       env: {
         APP_ENV: "production",
-        MALLOC_ARENA_MAX: "2",
       },
 
       // Restart on crash with exponential backoff, so a crash loop does not spin: 1 s,

@@ -162,8 +162,6 @@ impl Server {
             )
             .env("CREWS", CREWS.to_string())
             .env("CLEANSPACE_CLOCK", CLOCK)
-            // As deploy/cleanspace-pro.service and deploy/ecosystem.config.js run it.
-            .env("MALLOC_ARENA_MAX", "2")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
