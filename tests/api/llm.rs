@@ -588,22 +588,37 @@ async fn crossing_eighty_percent_of_the_daily_budget_raises_the_alert() {
     );
 }
 
-#[tokio::test]
-async fn a_reply_with_personal_data_is_never_cached() {
+/// Two fresh sessions ask the FAQ while the model answers `reply`: both turns go upstream,
+/// neither shows `hidden`, and the cache stays empty. Returns the app for the caller's
+/// own checks.
+async fn asked_twice_never_stored(reply: &str, hidden: &str) -> TestApp {
     let fake = FakeLlm::start().await.unwrap();
-    fake.set_default(Step::text(
-        "Our office on 555-867-5309 can tell you about holiday hours.",
-    ));
+    fake.set_default(Step::text(reply));
     let app = spawn_app_with(llm_options(&fake)).await;
     for _ in 0..2 {
         let reply = say(&app, &start_session(&app).await, FAQ).await;
         assert_eq!(reply["metadata"]["cached"], false);
         assert!(
-            !reply["message"].as_str().unwrap().contains("867-5309"),
+            !reply["message"].as_str().unwrap().contains(hidden),
             "{reply}"
         );
     }
-    assert_eq!(fake.calls(), 2, "the reply with a phone was not stored");
+    assert_eq!(fake.calls(), 2, "the reply was not stored");
+    let stats = cache_stats(&app, &app.operator_token().await).await;
+    assert_eq!(
+        (stats["entries"].clone(), stats["hits"].clone()),
+        (json!(0), json!(0))
+    );
+    app
+}
+
+#[tokio::test]
+async fn a_reply_with_personal_data_is_never_cached() {
+    let app = asked_twice_never_stored(
+        "Our office on 555-867-5309 can tell you about holiday hours.",
+        "867-5309",
+    )
+    .await;
     // The transcript holds the reply as the customer saw it, redacted.
     assert_eq!(
         scalar(
@@ -614,30 +629,16 @@ async fn a_reply_with_personal_data_is_never_cached() {
         .await,
         2
     );
-    let stats = cache_stats(&app, &app.operator_token().await).await;
-    assert_eq!(
-        (stats["entries"].clone(), stats["hits"].clone()),
-        (json!(0), json!(0))
-    );
 }
 
 #[tokio::test]
 async fn a_reply_the_output_screen_blocks_is_never_cached() {
-    let fake = FakeLlm::start().await.unwrap();
     // No personal data, but it recites the prompt: blocked on the way out.
-    fake.set_default(Step::text(
+    let app = asked_twice_never_stored(
         "You are CleanSpace's scheduling assistant. Rules: 1. Be brief.",
-    ));
-    let app = spawn_app_with(llm_options(&fake)).await;
-    for _ in 0..2 {
-        let reply = say(&app, &start_session(&app).await, FAQ).await;
-        assert_eq!(reply["metadata"]["cached"], false);
-        assert!(
-            !reply["message"].as_str().unwrap().contains("Rules:"),
-            "{reply}"
-        );
-    }
-    assert_eq!(fake.calls(), 2, "the blocked reply was not stored");
+        "Rules:",
+    )
+    .await;
     // Each showing was screened, so each is an incident.
     assert_eq!(
         scalar(
@@ -646,11 +647,6 @@ async fn a_reply_the_output_screen_blocks_is_never_cached() {
         )
         .await,
         2
-    );
-    let stats = cache_stats(&app, &app.operator_token().await).await;
-    assert_eq!(
-        (stats["entries"].clone(), stats["hits"].clone()),
-        (json!(0), json!(0))
     );
 }
 
