@@ -37,7 +37,8 @@ const USAGE: &str = "\
 usage: cargo bench --bench load -- [options]
 
   --scenario NAME[,NAME…]  health (a), services (b), chat (c), llm (d), cache (e), book (f),
-                           conflict (g), safety (h), soak (i), startup, fake, or all (default)
+                           conflict (g), safety (h), soak (i), startup, fake, floor, or all
+                           (default)
   --duration-secs N        measured seconds per run (default 10)
   --warmup-secs N          unmeasured seconds before each run (default 2)
   --soak-secs N            length of the soak (default 1800)
@@ -53,9 +54,9 @@ usage: cargo bench --bench load -- [options]
   --verbose                print each server's pid, address and log file to stderr";
 
 /// Every scenario in the order `all` runs them (the soak last: it is the longest).
-const ALL: [&str; 11] = [
+const ALL: [&str; 12] = [
     "health", "services", "chat", "llm", "cache", "book", "conflict", "safety", "startup", "fake",
-    "soak",
+    "floor", "soak",
 ];
 
 /// Settings every scenario reads.
@@ -150,6 +151,11 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
                 scenario_http::probe_constructors()?;
                 return Ok(None);
             }
+            // Internal: run by the floor scenario as a process of its own.
+            "--serve-fake" => {
+                upstream::serve_fake_alone()?;
+                return Ok(None);
+            }
             "--scenario" => {
                 for name in value()?.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     if name == "all" {
@@ -224,6 +230,7 @@ async fn run_scenario(name: &str, ctx: &Ctx) -> Result<Report> {
         "safety" => scenario_http::safety_scanner(ctx).await,
         "startup" => scenario_http::startup(ctx).await,
         "fake" => upstream::fake_throughput(ctx).await,
+        "floor" => upstream::floor(ctx).await,
         "soak" => scenario_soak::soak(ctx).await,
         other => bail!("unknown scenario `{other}`"),
     }

@@ -33,8 +33,8 @@ pub const FAKE_REPLY: &str = "We charge by the hour because homes differ: the ra
 insurance, so you pay for the work done rather than a flat guess. A standard clean of a two-bedroom home takes \
 about two hours. Would you like a quote for your place?";
 /// Rates of the open-loop targets.
-const BUILT_IN_RATE: f64 = 2_000.0;
-const LLM_RATE: f64 = 1_000.0;
+pub const BUILT_IN_RATE: f64 = 2_000.0;
+pub const LLM_RATE: f64 = 1_000.0;
 
 /// What a turn must show to count as a success.
 #[derive(Clone, Copy)]
@@ -182,7 +182,7 @@ pub async fn llm_overhead(ctx: &Ctx) -> Result<Report> {
         .ok();
     row(&mut report, "turn, open loop 1,000/s", &turns, Some(usage));
     // The fake alone, same body, same rate, same kind of client: what the app waits for.
-    let direct = upstream_job(&fake, body)?;
+    let direct = upstream_job(&fake.base_url, body)?;
     warm_up(&direct, ctx).await?;
     let upstream = driver::open_loop(&direct, LLM_RATE, ctx.duration).await?;
     row(

@@ -1,18 +1,22 @@
 //! The fake OpenAI-compatible provider (`tests/support/fake_llm.rs`) as the benches use it:
 //! started with the command-line knobs (delay, error rate), the server environment that
-//! points at it, direct calls to it, and a check of its own throughput.
+//! points at it, direct calls to it, a check of its own throughput, and the floor: the
+//! fake in a process of its own under the open loops the server's latency targets use.
 
+use std::io::Read;
+use std::process::Stdio;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use serde_json::json;
+use tokio::io::AsyncBufReadExt;
 
 use crate::api::{self, transport_error};
 use crate::driver::{self, Job, Outcome, Stats};
 use crate::fake_llm::{FakeLlm, Step};
 use crate::report::{thousands, Report};
-use crate::scenario_chat::{FAKE_REPLY, OPEN_QUESTIONS};
-use crate::{closed, row, warm_up, Ctx};
+use crate::scenario_chat::{BUILT_IN_RATE, FAKE_REPLY, LLM_RATE, OPEN_QUESTIONS};
+use crate::{closed, open, row, warm_up, Ctx};
 
 /// The fake provider's default behaviour, from the command-line knobs.
 fn fake_step(ctx: &Ctx) -> Step {
@@ -48,10 +52,11 @@ pub fn llm_env(fake: &FakeLlm, strategy: &str, cache: bool) -> Vec<(&'static str
     ]
 }
 
-/// Posts `body` to the fake's chat completions; success is a 200 with its body read.
-pub fn upstream_job(fake: &FakeLlm, body: Vec<u8>) -> Result<Job> {
+/// Posts `body` to the chat completions of the fake at `base_url`; success is a 200 with
+/// its body read.
+pub fn upstream_job(base_url: &str, body: Vec<u8>) -> Result<Job> {
     let client = api::client()?;
-    let url: Arc<str> = Arc::from(format!("{}/chat/completions", fake.base_url));
+    let url: Arc<str> = Arc::from(format!("{base_url}/chat/completions"));
     let body = axum::body::Bytes::from(body);
     Ok(driver::job(move |_| {
         let request = client
@@ -105,7 +110,7 @@ pub async fn fake_throughput(ctx: &Ctx) -> Result<Report> {
     );
     let fake = FakeLlm::start().await?;
     fake.set_default(Step::text(FAKE_REPLY).with_usage(420, 60));
-    let job = upstream_job(&fake, body)?;
+    let job = upstream_job(&fake.base_url, body)?;
     warm_up(&job, ctx).await?;
     let own = std::process::id();
     let (stats, usage): (Stats, _) = closed(own, &job, ctx.workers * 2, ctx.duration, None).await?;
@@ -125,5 +130,73 @@ pub async fn fake_throughput(ctx: &Ctx) -> Result<Report> {
         usage.cpu_secs * 1000.0 / (stats.ok.max(1)) as f64
     ));
     drop(fake);
+    Ok(report)
+}
+
+/// Internal (`--serve-fake`): the fake provider in a process of its own, on a runtime
+/// shaped like the server's (one worker per core). Prints its base URL, then serves until
+/// its standard input closes (the harness holds the other end).
+pub fn serve_fake_alone() -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let fake = runtime.block_on(FakeLlm::start())?;
+    fake.set_default(Step::text(FAKE_REPLY).with_usage(420, 60));
+    println!("{}", fake.base_url);
+    let mut rest = Vec::new();
+    std::io::stdin().read_to_end(&mut rest)?;
+    drop(fake);
+    Ok(())
+}
+
+/// The floor of this machine for the latency targets: the same open loops as (c), (d) and
+/// (e), against the fake provider in a process of its own. The fake does no work beyond
+/// HTTP and JSON; what its tail shows, any server in its own process pays here too.
+pub async fn floor(ctx: &Ctx) -> Result<Report> {
+    let body = representative_body();
+    let mut report = Report::new(
+        "floor",
+        &format!(
+            "the fake provider (tests/support/fake_llm.rs) in a process of its own (this binary with --serve-fake), no delay, posting a {}-byte chat request: the open loops of (c), (d) and (e) against a server that does nothing but HTTP",
+            body.len()
+        ),
+    );
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("--serve-fake")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the fake in its own process")?;
+    let pid = child
+        .id()
+        .ok_or_else(|| anyhow!("the fake's process ended at once"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("no stdout from the fake's process"))?;
+    let mut base_url = String::new();
+    tokio::io::BufReader::new(stdout)
+        .read_line(&mut base_url)
+        .await?;
+    let base_url = base_url.trim();
+    if !base_url.starts_with("http://127.0.0.1:") {
+        return Err(anyhow!(
+            "the fake's process printed `{base_url}`, not its address"
+        ));
+    }
+    let job = upstream_job(base_url, body)?;
+    warm_up(&job, ctx).await?;
+    for rate in [LLM_RATE, BUILT_IN_RATE] {
+        let (stats, usage) = open(pid, &job, rate, ctx.duration).await?;
+        let label = format!("open loop, {} req/s", thousands(rate as u64));
+        row(&mut report, &label, &stats, Some(usage));
+    }
+    report.note(
+        "no targets: a reference for (c), (d) and (e), whose p99 bounds (5, 2 and 1 ms) include this floor",
+    );
+    // Closing its stdin ends the fake's process.
+    drop(child.stdin.take());
+    child.wait().await?;
     Ok(report)
 }
