@@ -17,12 +17,12 @@ pub(crate) fn normalize(text: &str) -> String {
     let mut folded = String::with_capacity(text.len() + 16);
     let mut rest = text;
     while !rest.is_empty() {
-        // Runs of ASCII (most of most messages) fold byte by byte.
+        // Runs of ASCII (most of most messages) are copied whole.
         let ascii = rest
             .bytes()
             .position(|b| !b.is_ascii())
             .unwrap_or(rest.len());
-        folded.extend(rest.as_bytes()[..ascii].iter().map(|&b| fold_ascii(b)));
+        push_ascii_folded(&mut folded, &rest[..ascii]);
         let mut chars = rest[ascii..].chars();
         if let Some(c) = chars.next() {
             // Per-char compatibility decomposition (NFKD); combining marks are dropped
@@ -59,13 +59,18 @@ pub(crate) fn normalize(text: &str) -> String {
     out
 }
 
-/// [`push_folded`] for an ASCII byte: whitespace becomes a space, a backtick a quote.
-fn fold_ascii(b: u8) -> char {
-    match b {
-        b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => ' ',
-        b'`' => '\'',
-        _ => char::from(b.to_ascii_lowercase()),
+/// [`push_folded`] for a run of ASCII text: whitespace becomes a space, a backtick a
+/// quote, letters lowercase. Copied in pieces between those marks, then lowercased in
+/// place: char by char it was a fifth of a 2 KB message's scan.
+fn push_ascii_folded(out: &mut String, mut run: &str) {
+    let start = out.len();
+    while let Some(i) = run.find(['\t', '\n', '\u{0B}', '\u{0C}', '\r', '`']) {
+        out.push_str(&run[..i]);
+        out.push(if run.as_bytes()[i] == b'`' { '\'' } else { ' ' });
+        run = &run[i + 1..];
     }
+    out.push_str(run);
+    out[start..].make_ascii_lowercase();
 }
 
 /// Lowercases one char into `out`, mapping whitespace to a space and quotes and dashes to ASCII.
@@ -332,8 +337,19 @@ mod tests {
         for b in 0..=0x7F_u8 {
             let mut general = String::new();
             push_folded(&mut general, char::from(b));
-            assert_eq!(fold_ascii(b).to_string(), general, "byte {b:#04x}");
+            let mut fast = String::new();
+            push_ascii_folded(&mut fast, &char::from(b).to_string());
+            assert_eq!(fast, general, "byte {b:#04x}");
         }
+        // Every byte at once, each in the middle of a run.
+        let all: String = (0..=0x7F_u8)
+            .map(|b| format!("A{}z", char::from(b)))
+            .collect();
+        let mut general = String::new();
+        all.chars().for_each(|c| push_folded(&mut general, c));
+        let mut fast = String::from("kept ");
+        push_ascii_folded(&mut fast, &all);
+        assert_eq!(fast, format!("kept {general}"));
         // Runs of ASCII around other chars keep their order.
         assert_eq!(normalize("Ａb`C\u{200B}D é\tF"), "ab'cd e f");
     }
