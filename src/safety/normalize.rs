@@ -61,7 +61,7 @@ pub(crate) fn normalize(text: &str) -> String {
 
 /// [`push_folded`] for a run of ASCII text: whitespace becomes a space, a backtick a
 /// quote, letters lowercase. Copied in pieces between those marks, then lowercased in
-/// place: char by char it was a fifth of a 2 KB message's scan.
+/// place, rather than pushed char by char (normalisation was a fifth of a 2 KB scan).
 fn push_ascii_folded(out: &mut String, mut run: &str) {
     let start = out.len();
     while let Some(i) = run.find(['\t', '\n', '\u{0B}', '\u{0C}', '\r', '`']) {
