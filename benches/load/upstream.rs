@@ -175,10 +175,10 @@ pub async fn floor(ctx: &Ctx) -> Result<Report> {
         .stdout
         .take()
         .ok_or_else(|| anyhow!("no stdout from the fake's process"))?;
+    // Kept open to the end: a closed pipe would fail any later write of the fake's.
+    let mut output = tokio::io::BufReader::new(stdout);
     let mut base_url = String::new();
-    tokio::io::BufReader::new(stdout)
-        .read_line(&mut base_url)
-        .await?;
+    output.read_line(&mut base_url).await?;
     let base_url = base_url.trim();
     if !base_url.starts_with("http://127.0.0.1:") {
         return Err(anyhow!(
