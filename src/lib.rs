@@ -15,6 +15,7 @@ pub mod inquiries;
 pub mod llm;
 pub mod observability;
 pub mod optimization;
+pub mod pattern;
 pub mod safety;
 pub mod startup;
 pub mod state;

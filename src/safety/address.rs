@@ -2,7 +2,7 @@
 //! PO and military boxes, units, "corner of" phrases, then extension over the following
 //! city, region, country and postcode lines. Other PII lives in `pii.rs`.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::address_words::{is_stopword, BARE_STREET_WORDS, NOT_PLACE_LINES, PARTICLES, TITLES};
 use super::{compile, SafetyError};
@@ -63,12 +63,12 @@ enum Shape {
 }
 
 #[derive(Debug)]
-struct Pattern {
+struct ShapePattern {
     shape: Shape,
-    regex: Regex,
+    regex: Pattern,
 }
 
-impl Pattern {
+impl ShapePattern {
     /// The matches `find_iter` gives, less those outside the bounds left to code.
     fn matches<'a>(&'a self, text: &'a str) -> impl Iterator<Item = regex::Match<'a>> + 'a {
         let mut at = 0;
@@ -94,9 +94,9 @@ pub(crate) struct AddressDetector {
     /// Each pattern is searched on its own: a `RegexSet` prefilter over all of them
     /// compiled every pattern a second time (about 6 MB) and its lazy DFA cache grew to
     /// about 30 MB per thread, for no measurable latency gain.
-    patterns: Vec<Pattern>,
-    unit_after: Regex,
-    cue_prefix: Regex,
+    patterns: Vec<ShapePattern>,
+    unit_after: Pattern,
+    cue_prefix: Pattern,
 }
 
 fn fill(template: &str) -> String {
@@ -135,7 +135,7 @@ impl AddressDetector {
         let patterns = TEMPLATES
             .iter()
             .map(|(shape, name, template)| {
-                Ok(Pattern {
+                Ok(ShapePattern {
                     shape: *shape,
                     regex: compile(name, &fill(template))?,
                 })

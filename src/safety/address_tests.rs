@@ -125,7 +125,7 @@ fn bare_street_words_need_a_name() {
 /// together they find what the bounded pattern `{2,40}?` found, match for match.
 #[test]
 fn cyrillic_name_bound_matches_the_bounded_pattern() {
-    let bounded = Regex::new(
+    let bounded = regex::Regex::new(
         r"(?:ул|пр|бул|наб|ш|алл|пер|пл|просп|пр-кт|туп|мкр)\.[ \t]*[\p{L}\p{M}0-9.\- ]{2,40}?,[ \t]*д\.[ \t]*[0-9]{1,4}(?:/[0-9]{1,3})?",
     )
     .expect("bounded pattern compiles");

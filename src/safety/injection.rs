@@ -2,7 +2,9 @@
 //! normalised text in one pass, summed with structural signals and decoded payloads.
 //! The rule table lives in `injection_rules.rs`; PII and toxicity live elsewhere.
 
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
+
+use crate::pattern::Pattern;
 
 use super::injection_rules::{Family, Rule, RULES};
 use super::{Category, Finding, SafetyError};
@@ -18,8 +20,8 @@ pub(crate) struct InjectionDetector {
     /// The other rules, one set per family, each with the index in `RULES` of its patterns.
     sets: Vec<(RegexSet, Vec<usize>)>,
     /// The rules that run on their own (see [`runs_alone`]), with their index in `RULES`.
-    alone: Vec<(usize, Regex)>,
-    imperative: Regex,
+    alone: Vec<(usize, Pattern)>,
+    imperative: Pattern,
 }
 
 /// Per-family sums and the strongest rule of each.

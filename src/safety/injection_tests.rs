@@ -27,7 +27,7 @@ fn flagged(text: &str) -> bool {
 fn every_rule_compiles_alone() {
     for rule in RULES {
         assert!(
-            Regex::new(&ascii_boundaries(rule.pattern)).is_ok(),
+            regex::Regex::new(&ascii_boundaries(rule.pattern)).is_ok(),
             "{}",
             rule.name
         );

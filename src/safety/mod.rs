@@ -19,6 +19,8 @@ mod toxicity;
 
 use serde::Serialize;
 
+use crate::pattern::Pattern;
+
 pub use escalation::{RiskLevel, SessionRisk};
 
 /// Which way a message travels: from the visitor to the agent, or back.
@@ -266,9 +268,9 @@ pub enum SafetyError {
     },
 }
 
-/// Compiles one pattern, naming it in the error.
-pub(crate) fn compile(name: &'static str, pattern: &str) -> Result<regex::Regex, SafetyError> {
-    regex::Regex::new(pattern).map_err(|e| SafetyError::Pattern {
+/// Compiles one pattern (with its ASCII twin), naming it in the error.
+pub(crate) fn compile(name: &'static str, pattern: &str) -> Result<Pattern, SafetyError> {
+    Pattern::new(pattern).map_err(|e| SafetyError::Pattern {
         name,
         source: Box::new(e),
     })

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::address::AddressDetector;
 use super::checksums::{iban_valid, luhn_valid, ssn_valid};
@@ -21,17 +21,17 @@ pub(crate) struct Span {
 /// The compiled PII patterns.
 #[derive(Debug)]
 pub(crate) struct PiiDetector {
-    email: Regex,
-    card: Regex,
-    ssn: Regex,
-    phone: Regex,
-    ipv4: Regex,
-    ipv6: Regex,
-    iban: Regex,
-    card_context: Regex,
-    ssn_context: Regex,
-    not_phone_context: Regex,
-    phone_context: Regex,
+    email: Pattern,
+    card: Pattern,
+    ssn: Pattern,
+    phone: Pattern,
+    ipv4: Pattern,
+    ipv6: Pattern,
+    iban: Pattern,
+    card_context: Pattern,
+    ssn_context: Pattern,
+    not_phone_context: Pattern,
+    phone_context: Pattern,
     address: AddressDetector,
 }
 

@@ -5,9 +5,10 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
 
 use super::{compile, Category, Finding, SafetyError};
+use crate::pattern::Pattern;
 
 /// (rule name, confidence, pattern) for requests that have nothing to do with cleaning.
 const OFF_TOPIC: &[(&str, f32, &str)] = &[
@@ -121,7 +122,7 @@ fn ascii_boundaries(p: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct TopicDetector {
     set: RegexSet,
-    domain: Regex,
+    domain: Pattern,
 }
 
 impl TopicDetector {

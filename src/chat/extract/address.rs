@@ -2,7 +2,7 @@
 //! address question only a house number followed by a street name and a street suffix
 //! counts; when the agent asked for the address, any plausible answer is taken.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::text::{blank, listed};
 
@@ -37,42 +37,42 @@ const US_STATES: &str =
 
 /// The compiled address patterns.
 pub(crate) struct AddressRules {
-    start: Regex,
-    token: Regex,
-    unit_after: Regex,
-    direction: Regex,
-    city: Regex,
-    word: Regex,
-    state: Regex,
-    zip: Regex,
-    lead_in: Regex,
-    sign_off: Regex,
+    start: Pattern,
+    token: Pattern,
+    unit_after: Pattern,
+    direction: Pattern,
+    city: Pattern,
+    word: Pattern,
+    state: Pattern,
+    zip: Pattern,
+    lead_in: Pattern,
+    sign_off: Pattern,
 }
 
 impl AddressRules {
     /// Compiles the address patterns once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
         Ok(Self {
-            start: Regex::new(
+            start: Pattern::new(
                 r"(?i)(?:^|[\s,(;])((?:(?:apt|apartment|unit|suite|ste|#)\.?\s*#?\s*(?:\d{1,4}-?[a-z]?|[a-z]-?\d{0,3})\b\s*,?\s*)?(\d{1,6}[a-z]?(?:-\d{1,4})?))\s+",
             )?,
             // No capture group: an anchored pattern with one also gets a one-pass DFA,
             // which for these Unicode classes costs about 0.6 MB; see `token`.
-            token: Regex::new(r"^ ?[\p{L}0-9][\p{L}0-9'.-]*")?,
-            unit_after: Regex::new(
+            token: Pattern::new(r"^ ?[\p{L}0-9][\p{L}0-9'.-]*")?,
+            unit_after: Pattern::new(
                 r"(?i)^\s*,?\s*(?:apt|apartment|unit|suite|ste|fl|floor|#)\.?\s*#?\s*(?:\d{1,4}-?[a-z]?|[a-z]-?\d{0,3})\b",
             )?,
-            direction: Regex::new(r"^\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?")?,
-            city: Regex::new(
+            direction: Pattern::new(r"^\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?")?,
+            city: Pattern::new(
                 r"^(\s*,\s*|\s+in\s+|\s+)((?:[\p{L}][\p{L}'.-]*)(?:\s+[\p{L}][\p{L}'.-]*){0,2})",
             )?,
-            word: Regex::new(r"[\p{L}][\p{L}'.-]*")?,
-            state: Regex::new(r"^\s*,?\s*([A-Za-z]{2})\b\.?")?,
-            zip: Regex::new(r"^\s*,?\s*\d{5}(?:-\d{4})?\b")?,
-            sign_off: Regex::new(
+            word: Pattern::new(r"[\p{L}][\p{L}'.-]*")?,
+            state: Pattern::new(r"^\s*,?\s*([A-Za-z]{2})\b\.?")?,
+            zip: Pattern::new(r"^\s*,?\s*\d{5}(?:-\d{4})?\b")?,
+            sign_off: Pattern::new(
                 r"(?i)(?:[\s,.!-]*\b(?:thanks|thank\s+you|thx|please|cheers)\b[\s.!]*)+$",
             )?,
-            lead_in: Regex::new(
+            lead_in: Pattern::new(
                 r"(?i)^(?:\s*(?:sure|ok|okay|yes|yeah|yep|it's|it\s+is|its|my\s+address\s+is|the\s+address\s+is|address\s+is|address|we're\s+at|we\s+are\s+at|i'm\s+at|i\s+am\s+at|i\s+live\s+at|we\s+live\s+at|located\s+at|the\s+place\s+is|at|[,:.!-])\s*)+",
             )?,
         })

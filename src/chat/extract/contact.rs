@@ -4,38 +4,38 @@
 //! Phones come back as digits: a North American number as its 10 national digits (a
 //! leading +1 or 1 is dropped), anything else with a leading `+` as all its digits.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::text::blank;
 
 /// The compiled contact patterns.
 pub(crate) struct ContactRules {
-    email: Regex,
-    spoken_email: Regex,
-    reference: Regex,
-    bare_reference: Regex,
-    nanp: Regex,
-    international: Regex,
-    loose_digits: Regex,
+    email: Pattern,
+    spoken_email: Pattern,
+    reference: Pattern,
+    bare_reference: Pattern,
+    nanp: Pattern,
+    international: Pattern,
+    loose_digits: Pattern,
 }
 
 impl ContactRules {
     /// Compiles the contact patterns once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
         Ok(Self {
-            email: Regex::new(
+            email: Pattern::new(
                 r"(?i)\b[a-z0-9][a-z0-9._%+'-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b",
             )?,
-            spoken_email: Regex::new(
+            spoken_email: Pattern::new(
                 r"(?i)\b([a-z0-9][a-z0-9._+-]*)\s*(?:\(at\)|\[at\]|\sat\s)\s*([a-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*[a-z0-9-]+)*)\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*(com|net|org|edu|gov|io|co|us|info|biz|me|ca|uk)\b",
             )?,
-            reference: Regex::new(r"(?i)\bcs[\s#:_-]*([a-z0-9]{6})\b")?,
-            bare_reference: Regex::new(r"(?i)\b([a-z0-9]{6})\b")?,
-            nanp: Regex::new(
+            reference: Pattern::new(r"(?i)\bcs[\s#:_-]*([a-z0-9]{6})\b")?,
+            bare_reference: Pattern::new(r"(?i)\b([a-z0-9]{6})\b")?,
+            nanp: Pattern::new(
                 r"(?:(?:\+\s*1|\b1)[\s.-]*)?(?:\(\s*\d{3}\s*\)|\d{3})[\s.-]*\d{3}[\s.-]*\d{4}\b",
             )?,
-            international: Regex::new(r"\+\s*\d[\d\s().-]{6,22}\d\b")?,
-            loose_digits: Regex::new(r"\+?\d[\d\s().-]{8,24}\d")?,
+            international: Pattern::new(r"\+\s*\d[\d\s().-]{6,22}\d\b")?,
+            loose_digits: Pattern::new(r"\+?\d[\d\s().-]{8,24}\d")?,
         })
     }
 

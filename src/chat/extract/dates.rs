@@ -23,7 +23,9 @@
 //!   alone → Monday of next week, so the agent can offer slots from there.
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use regex::{Captures, Regex};
+use regex::Captures;
+
+use crate::pattern::Pattern;
 
 use super::calendar::{
     add_days, count_value, day_value, month_value, next_day_of_month, next_weekday, ordinal_words,
@@ -59,29 +61,29 @@ const NOT_A_DAY: [&str; 16] = [
 
 /// The compiled date patterns, applied from the most to the least specific.
 pub(crate) struct DateRules {
-    iso: Regex,
-    dotted: Regex,
-    dashed: Regex,
-    numeric: Regex,
-    month_day: Regex,
-    day_month: Regex,
-    day_of_month: Regex,
-    weekday_ordinal: Regex,
-    ordinal: Regex,
-    ordinal_word: Regex,
-    relative: Regex,
-    this_part: Regex,
-    offset: Regex,
-    week_from: Regex,
-    week_weekday: Regex,
-    after_next: Regex,
-    weekday: Regex,
-    weekday_abbrev: Regex,
-    abbrev_part: Regex,
-    weekend: Regex,
-    next_week: Regex,
-    bare_day: Regex,
-    bare_weekday: Regex,
+    iso: Pattern,
+    dotted: Pattern,
+    dashed: Pattern,
+    numeric: Pattern,
+    month_day: Pattern,
+    day_month: Pattern,
+    day_of_month: Pattern,
+    weekday_ordinal: Pattern,
+    ordinal: Pattern,
+    ordinal_word: Pattern,
+    relative: Pattern,
+    this_part: Pattern,
+    offset: Pattern,
+    week_from: Pattern,
+    week_weekday: Pattern,
+    after_next: Pattern,
+    weekday: Pattern,
+    weekday_abbrev: Pattern,
+    abbrev_part: Pattern,
+    weekend: Pattern,
+    next_week: Pattern,
+    bare_day: Pattern,
+    bare_weekday: Pattern,
     /// Every pattern above as one set.
     any: Gate,
 }
@@ -331,7 +333,7 @@ fn num(c: &Captures<'_>, i: usize) -> Option<u32> {
 
 /// Runs one pattern over `buf`, records each value `read` returns and blanks the match
 /// (or only capture group `group` when it is not 0, to leave "morning" for the times).
-fn scan<F>(re: &Regex, buf: &mut String, hits: &mut Vec<Hit<NaiveDate>>, group: usize, read: F)
+fn scan<F>(re: &Pattern, buf: &mut String, hits: &mut Vec<Hit<NaiveDate>>, group: usize, read: F)
 where
     F: Fn(&Captures<'_>, &str) -> Option<NaiveDate>,
 {

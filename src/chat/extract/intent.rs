@@ -2,30 +2,30 @@
 //! topic, greeting, thanks), yes/no answers and correction markers. Field values live
 //! in the other extractors.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::{FaqTopic, Intent};
 
 /// The compiled intent vocabularies.
 pub(crate) struct IntentRules {
-    greeting_phrase: Regex,
-    greeting: Regex,
-    thanks: Regex,
-    reschedule: Regex,
-    cancel: Regex,
-    cancel_policy: Regex,
-    bare_cancel: Regex,
-    lookup: Regex,
-    book_verb: Regex,
-    book_want: Regex,
-    faq: Vec<(FaqTopic, Regex)>,
-    neutral: Regex,
-    yes_start: Regex,
-    yes_any: Regex,
-    yes_whole: Regex,
-    no_start: Regex,
-    no_any: Regex,
-    correction: Regex,
+    greeting_phrase: Pattern,
+    greeting: Pattern,
+    thanks: Pattern,
+    reschedule: Pattern,
+    cancel: Pattern,
+    cancel_policy: Pattern,
+    bare_cancel: Pattern,
+    lookup: Pattern,
+    book_verb: Pattern,
+    book_want: Pattern,
+    faq: Vec<(FaqTopic, Pattern)>,
+    neutral: Pattern,
+    yes_start: Pattern,
+    yes_any: Pattern,
+    yes_whole: Pattern,
+    no_start: Pattern,
+    no_any: Pattern,
+    correction: Pattern,
 }
 
 /// What the rest of the message held, for intents that follow from content.
@@ -44,7 +44,7 @@ pub(crate) struct Signals {
 impl IntentRules {
     /// Compiles the vocabularies once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
-        let r = |s: &str| Regex::new(&format!("(?i){s}"));
+        let r = |s: &str| Pattern::new(&format!("(?i){s}"));
         let booking = r"(?:appointment|booking|reservation|cleaning|clean|visit|slot)";
         Ok(Self {
             greeting_phrase: r(

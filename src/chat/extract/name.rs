@@ -2,7 +2,7 @@
 //! answer when the agent asked for the name. Titles are dropped and the name comes back
 //! capitalised; names of 1–4 words in any script, with apostrophes and hyphens.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::text::listed;
 
@@ -69,28 +69,28 @@ enum Cue {
 
 /// The compiled name patterns.
 pub(crate) struct NameRules {
-    strong: Regex,
-    weak: Regex,
-    here: Regex,
-    greeting_its: Regex,
-    token: Regex,
-    lead_in: Regex,
+    strong: Pattern,
+    weak: Pattern,
+    here: Pattern,
+    greeting_its: Pattern,
+    token: Pattern,
+    lead_in: Pattern,
 }
 
 impl NameRules {
     /// Compiles the name patterns once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
         Ok(Self {
-            strong: Regex::new(
+            strong: Pattern::new(
                 r"(?i)\b(?:my\s+(?:full\s+)?name\s+is|my\s+(?:full\s+)?name's|my\s+names|(?:full\s+)?name\s+is|name's|(?:full\s+)?name\s*[:=-]|(?:you\s+can\s+|please\s+)?call\s+me|under\s+the\s+name(?:\s+of)?|booking\s+(?:is\s+)?for|put\s+it\s+under|contact\s*(?:name\s*)?[:-]|attn\.?|attention\s*:|c/o|contact\s+person(?:\s+is)?|me\s+llamo|mi\s+nombre\s+es|je\s+m'appelle|mein\s+name\s+ist|ich\s+hei(?:ß|ss)e|mi\s+chiamo)\s*:?\s*",
             )?,
-            weak: Regex::new(r"(?i)\b(i\s+am|i'm|im|this\s+is|soy)\s+")?,
-            greeting_its: Regex::new(r"(?i)^\W*(?:hi|hello|hey|hiya)\b[\s,!]+it'?s\s+")?,
-            here: Regex::new(
+            weak: Pattern::new(r"(?i)\b(i\s+am|i'm|im|this\s+is|soy)\s+")?,
+            greeting_its: Pattern::new(r"(?i)^\W*(?:hi|hello|hey|hiya)\b[\s,!]+it'?s\s+")?,
+            here: Pattern::new(
                 r"(?:^|[.!?]\s+|^(?i:hi|hello|hey)[,!]?\s+)(\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*){0,2})\s+here\b",
             )?,
-            token: Regex::new(r"^\s{0,2}([\p{L}\p{M}][\p{L}\p{M}'.-]*)")?,
-            lead_in: Regex::new(
+            token: Pattern::new(r"^\s{0,2}([\p{L}\p{M}][\p{L}\p{M}'.-]*)")?,
+            lead_in: Pattern::new(
                 r"(?i)^(?:\s*(?:(?:hi|hello|hey|sure|ok|okay|yes|yeah|yep|of\s+course|certainly|thanks|thank\s+you|it's|it\s+is|its|this\s+is|i'm|i\s+am|im|me|name|the\s+name\s+is)\b|[,:.!-])\s*)+",
             )?,
         })

@@ -6,26 +6,26 @@
 //! deep / carpet / windows named wins, and "standard" only when nothing more specific
 //! was said. Windows named next to another service become the `interior_windows` add-on.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::text::{negated_before, next_word, Gate, PatternSet};
 
 /// The compiled service, frequency and add-on vocabularies.
 pub(crate) struct ServiceRules {
-    estimate_strong: Regex,
-    estimate_weak: Regex,
-    move_in_out: Regex,
-    moving: Regex,
-    office: Regex,
-    carpet_strong: Regex,
-    deep: Regex,
-    carpet: Regex,
-    windows: Regex,
-    inside_windows: Regex,
-    standard: Regex,
-    standard_bare: Regex,
-    frequencies: Vec<(&'static str, Regex)>,
-    add_ons: Vec<(&'static str, Regex)>,
+    estimate_strong: Pattern,
+    estimate_weak: Pattern,
+    move_in_out: Pattern,
+    moving: Pattern,
+    office: Pattern,
+    carpet_strong: Pattern,
+    deep: Pattern,
+    carpet: Pattern,
+    windows: Pattern,
+    inside_windows: Pattern,
+    standard: Pattern,
+    standard_bare: Pattern,
+    frequencies: Vec<(&'static str, Pattern)>,
+    add_ons: Vec<(&'static str, Pattern)>,
     /// The service patterns above (not frequencies or add-ons) as one set.
     any_service: Gate,
 }
@@ -41,7 +41,7 @@ pub(crate) struct Work {
 impl ServiceRules {
     /// Compiles the vocabularies once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
-        let r = |s: &str| Regex::new(&format!(r"(?i)\b(?:{s})"));
+        let r = |s: &str| Pattern::new(&format!(r"(?i)\b(?:{s})"));
         let mut services = PatternSet::new();
         let mut service = |s: &str| services.add(format!(r"(?i)\b(?:{s})"));
         let wd = "mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?";
@@ -184,7 +184,7 @@ impl ServiceRules {
         work
     }
 
-    fn first(&self, re: &Regex, buf: &str) -> Option<usize> {
+    fn first(&self, re: &Pattern, buf: &str) -> Option<usize> {
         re.find_iter(buf)
             .filter(|m| !negated_before(buf, m.start()))
             .map(|m| m.start())
@@ -195,7 +195,7 @@ impl ServiceRules {
         if !self.any_service.may_match(buf) {
             return None;
         }
-        let found = |re: &Regex| self.first(re, buf);
+        let found = |re: &Pattern| self.first(re, buf);
         if found(&self.estimate_strong).is_some() {
             return Some("estimate");
         }

@@ -2,7 +2,9 @@
 //! "140 m2"); a bare number counts only when the agent asked for the size. Phones,
 //! dates, times and house numbers are removed before this runs.
 
-use regex::{Captures, Regex};
+use regex::Captures;
+
+use crate::pattern::Pattern;
 
 use super::text::{is_count_noun, next_word, number_word, pick, scan};
 
@@ -16,11 +18,11 @@ const MAX_SQFT: u32 = 1_000_000;
 
 /// The compiled size patterns.
 pub(crate) struct SizeRules {
-    range: Regex,
-    with_unit: Regex,
-    metric: Regex,
-    words: Regex,
-    bare: Regex,
+    range: Pattern,
+    with_unit: Pattern,
+    metric: Pattern,
+    words: Pattern,
+    bare: Pattern,
 }
 
 /// "1,800" → 1800, "2.5" + "k" → 2500, "15" + "hundred" → 1500.
@@ -46,7 +48,7 @@ fn from_caps(c: &Captures<'_>, n: usize) -> Option<u32> {
 impl SizeRules {
     /// Compiles every size pattern once.
     pub(crate) fn new() -> Result<Self, regex::Error> {
-        let r = |s: &str| Regex::new(&format!("(?i){s}"));
+        let r = |s: &str| Pattern::new(&format!("(?i){s}"));
         Ok(Self {
             range: r(&format!(
                 r"\b(?:between\s+)?{NUM}\s*(?:-|to|or|and)\s*{NUM}[\s-]*{UNIT}"

@@ -1,6 +1,8 @@
 //! Text plumbing shared by the extractors: normalisation, the masking buffer and number
 //! words. No field rules live here.
 
+use crate::pattern::Pattern;
+
 /// A value found in the text, with the byte span it came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Hit<T> {
@@ -28,8 +30,8 @@ impl PatternSet {
     }
 
     /// Compiles one pattern and keeps its source for the gate.
-    pub(crate) fn add(&mut self, pattern: String) -> Result<regex::Regex, regex::Error> {
-        let compiled = regex::Regex::new(&pattern)?;
+    pub(crate) fn add(&mut self, pattern: String) -> Result<Pattern, regex::Error> {
+        let compiled = Pattern::new(&pattern)?;
         self.sources.push(pattern);
         Ok(compiled)
     }
@@ -336,7 +338,7 @@ pub(crate) fn pick<T: Copy>(hits: &[Hit<T>], correction: bool) -> Option<T> {
 
 /// Reads every match of `re` in `buf` as a hit (with its position and negation) and
 /// blanks it, so later readers do not see the same words again.
-pub(crate) fn scan<T, F>(re: &regex::Regex, buf: &mut String, hits: &mut Vec<Hit<T>>, read: F)
+pub(crate) fn scan<T, F>(re: &Pattern, buf: &mut String, hits: &mut Vec<Hit<T>>, read: F)
 where
     F: Fn(&regex::Captures<'_>, &str) -> Option<T>,
 {
@@ -367,7 +369,7 @@ mod tests {
     #[test]
     fn a_gate_is_closed_only_when_none_of_its_patterns_match() {
         let mut set = PatternSet::new();
-        let patterns: Vec<regex::Regex> = [
+        let patterns: Vec<Pattern> = [
             r"(?i)\bnext\s+week\b",
             r"(?i)\b(\d{1,2})(?:st|nd)\b",
             r"^[\s,.]*fri\W*$",

@@ -6,8 +6,8 @@
 //! "first thing"/"earliest" 09:00. An exact time beats a window unless the customer
 //! corrects themselves, when the last one wins.
 
+use crate::pattern::Pattern;
 use chrono::NaiveTime;
-use regex::Regex;
 
 use super::text::{is_count_noun, next_word, number_word, scan, Gate, Hit, PatternSet, HOUR_WORDS};
 use super::TimeRequest;
@@ -18,23 +18,23 @@ const MINUTE_WORDS: &str =
 
 /// The compiled time-of-day patterns, applied from the most to the least specific.
 pub(crate) struct TimeRules {
-    between: Regex,
-    range: Regex,
-    before_after: Regex,
-    colon: Regex,
-    dotted: Regex,
-    hour_ampm: Regex,
-    in_the: Regex,
-    fraction: Regex,
-    word_hour: Regex,
-    noon: Regex,
-    first_thing: Regex,
-    cue: Regex,
-    ish: Regex,
-    part_of_day: Regex,
-    am_pm_alone: Regex,
-    either: Regex,
-    bare: Regex,
+    between: Pattern,
+    range: Pattern,
+    before_after: Pattern,
+    colon: Pattern,
+    dotted: Pattern,
+    hour_ampm: Pattern,
+    in_the: Pattern,
+    fraction: Pattern,
+    word_hour: Pattern,
+    noon: Pattern,
+    first_thing: Pattern,
+    cue: Pattern,
+    ish: Pattern,
+    part_of_day: Pattern,
+    am_pm_alone: Pattern,
+    either: Pattern,
+    bare: Pattern,
     /// Every pattern above as one set.
     any: Gate,
 }
