@@ -69,6 +69,8 @@ impl Pattern {
         ascii
     }
 
+    // The methods below are `regex::Regex`'s, run by the regex `for_text` picks.
+
     pub fn is_match(&self, haystack: &str) -> bool {
         self.for_text(haystack).is_match(haystack)
     }
