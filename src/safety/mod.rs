@@ -268,7 +268,7 @@ pub enum SafetyError {
     },
 }
 
-/// Compiles one pattern (with its ASCII twin), naming it in the error.
+/// Compiles one pattern (its ASCII twin waits for first use), naming it in the error.
 pub(crate) fn compile(name: &'static str, pattern: &str) -> Result<Pattern, SafetyError> {
     Pattern::new(pattern).map_err(|e| SafetyError::Pattern {
         name,
