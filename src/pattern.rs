@@ -119,7 +119,7 @@ impl Pattern {
 /// `pattern` with each large Unicode class replaced by its ASCII members. Classes used
 /// inside brackets become nested classes (`[\w-]` → `[[0-9A-Za-z_]-]`), which the regex
 /// syntax unions. Anything else is copied as is, which is always correct.
-pub fn ascii_restriction(pattern: &str) -> String {
+fn ascii_restriction(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() * 2);
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
