@@ -279,13 +279,14 @@ impl FakeLlm {
             .script()
             .requests
             .iter()
-            .filter(|request| request.get("model").and_then(Value::as_str) == Some(model))
+            .filter(|body| requested_model(body).as_deref() == Some(model))
             .count()
     }
 
     /// Request bodies received, oldest first (the last 1000); non-JSON bodies appear as strings.
     pub fn requests(&self) -> Vec<Value> {
-        self.shared.script().requests.iter().cloned().collect()
+        let bodies: Vec<Bytes> = self.shared.script().requests.iter().cloned().collect();
+        bodies.iter().map(|body| parsed(body)).collect()
     }
 
     /// Scripted steps not yet consumed.
@@ -320,7 +321,8 @@ struct Script {
     queue: VecDeque<Arc<Step>>,
     default: Arc<Step>,
     model_defaults: HashMap<String, Arc<Step>>,
-    requests: VecDeque<Value>,
+    /// Bodies as received: parsed only when a test asks, so that serving stays cheap.
+    requests: VecDeque<Bytes>,
 }
 
 impl Shared {
@@ -329,21 +331,19 @@ impl Shared {
         self.script.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts and records one request and picks its step (the queue, else the default of the
-    /// request's model, else the default), under a single short lock.
-    fn record(&self, request: Value) -> (usize, Arc<Step>) {
+    /// Counts and records one request naming `model` and picks its step (the queue, else the
+    /// default of that model, else the default), under a single short lock.
+    fn record(&self, body: Bytes, model: Option<&str>) -> (usize, Arc<Step>) {
         let mut guard = self.script();
         let script = &mut *guard;
         script.calls += 1;
-        let model_default = request
-            .get("model")
-            .and_then(Value::as_str)
+        let model_default = model
             .and_then(|model| script.model_defaults.get(model))
             .map(Arc::clone);
         if script.requests.len() >= MAX_RECORDED {
             script.requests.pop_front();
         }
-        script.requests.push_back(request);
+        script.requests.push_back(body);
         let step = script
             .queue
             .pop_front()
@@ -365,14 +365,29 @@ impl Shared {
     }
 }
 
+/// A request body as a test reads it: its JSON, or the text itself when it is not JSON.
+fn parsed(body: &[u8]) -> Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+}
+
+/// The `model` a request body names, read without building the rest of its JSON.
+fn requested_model(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        model: Option<Value>,
+    }
+    match serde_json::from_slice::<Named>(body).ok()?.model? {
+        Value::String(model) => Some(model),
+        _ => None,
+    }
+}
+
 async fn create_chat_completion(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let request = serde_json::from_slice::<Value>(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let requested_model = request
-        .get("model")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let (call, scripted) = shared.record(request);
+    let requested_model = requested_model(&body);
+    // A copy: the received `Bytes` may share hyper's read buffer, which a kept slice pins.
+    let recorded = Bytes::copy_from_slice(&body);
+    let (call, scripted) = shared.record(recorded, requested_model.as_deref());
     let mut rng = XorShift::seeded(call as u64);
     let mut step: &Step = &scripted;
     loop {
@@ -844,7 +859,8 @@ mod tests {
     async fn the_request_log_keeps_only_the_most_recent_bodies() -> TestResult {
         let fake = FakeLlm::start().await?;
         for index in 0..=MAX_RECORDED {
-            fake.shared.record(json!(index));
+            fake.shared
+                .record(axum::body::Bytes::from(index.to_string()), None);
         }
         let requests = fake.requests();
         assert_eq!(requests.len(), MAX_RECORDED);
