@@ -602,7 +602,7 @@ mod tests {
 
     use serde_json::{json, Value};
 
-    use super::{FakeLlm, Step, MAX_RECORDED};
+    use super::{requested_model, Bytes, FakeLlm, Step, MAX_RECORDED};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -855,12 +855,20 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn the_model_is_read_from_the_body_without_the_rest() {
+        let body = br#"{"messages":[{"role":"user","content":"hi"}],"model":"gpt-test","n":1}"#;
+        assert_eq!(requested_model(body).as_deref(), Some("gpt-test"));
+        assert_eq!(requested_model(br#"{"model":7}"#), None);
+        assert_eq!(requested_model(br#"{"messages":[]}"#), None);
+        assert_eq!(requested_model(b"not json"), None);
+    }
+
     #[tokio::test]
     async fn the_request_log_keeps_only_the_most_recent_bodies() -> TestResult {
         let fake = FakeLlm::start().await?;
         for index in 0..=MAX_RECORDED {
-            fake.shared
-                .record(axum::body::Bytes::from(index.to_string()), None);
+            fake.shared.record(Bytes::from(index.to_string()), None);
         }
         let requests = fake.requests();
         assert_eq!(requests.len(), MAX_RECORDED);
