@@ -83,23 +83,84 @@ fn context_switches(pid: u32) -> Option<u64> {
     Some(total)
 }
 
-/// Busy CPU seconds of the whole machine (all CPUs) since boot, from `/proc/stat`.
-fn machine_busy_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+/// Time every thread of `pid`, alive now, spent runnable but waiting for a CPU
+/// (`/proc/<pid>/task/<tid>/schedstat`, second field), seconds.
+fn run_queue_wait_secs(pid: u32) -> Option<f64> {
+    let mut total_ns = 0u64;
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let Ok(schedstat) = std::fs::read_to_string(entry.path().join("schedstat")) else {
+            continue;
+        };
+        total_ns += schedstat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|ns| ns.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(total_ns as f64 / 1e9)
+}
+
+/// The whole machine's CPU time since boot (all CPUs), from `/proc/stat`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MachineCpu {
+    /// Seconds the CPUs ran something: user, nice, system, irq and softirq.
+    busy_secs: f64,
+    /// Seconds the hypervisor ran something else while this machine's virtual CPUs
+    /// wanted to run (`steal`).
+    steal_secs: f64,
+}
+
+fn machine_cpu() -> Option<MachineCpu> {
+    parse_machine_cpu(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// Reads the first (`cpu `) line of `/proc/stat`.
+fn parse_machine_cpu(stat: &str) -> Option<MachineCpu> {
     let line = stat.lines().next()?.strip_prefix("cpu ")?;
     let ticks: Vec<u64> = line
         .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
-    let busy: u64 = ticks
-        .iter()
-        .take(8)
-        .enumerate()
-        .filter(|(i, _)| *i != 3 && *i != 4)
-        .map(|(_, t)| t)
-        .sum();
-    Some(busy as f64 / CLK_TCK)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    // user nice system idle iowait irq softirq steal
+    let [user, nice, system, _idle, _iowait, irq, softirq, steal, ..] = ticks[..] else {
+        return None;
+    };
+    Some(MachineCpu {
+        busy_secs: (user + nice + system + irq + softirq) as f64 / CLK_TCK,
+        steal_secs: steal as f64 / CLK_TCK,
+    })
+}
+
+/// The hypervisor's steal over a phase that has no server process to measure.
+pub struct StealMeter {
+    before: Option<MachineCpu>,
+    started: std::time::Instant,
+}
+
+impl StealMeter {
+    /// Starts measuring now.
+    pub fn start() -> Self {
+        Self {
+            before: machine_cpu(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// Share of all CPUs' time stolen since [`StealMeter::start`].
+    pub fn share(&self) -> Option<f64> {
+        let (before, after) = (self.before?, machine_cpu()?);
+        let wall = self.started.elapsed().as_secs_f64();
+        (wall > 0.0)
+            .then(|| ((after.steal_secs - before.steal_secs) / (wall * cpus())).clamp(0.0, 1.0))
+    }
+}
+
+fn cpus() -> f64 {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) as f64
 }
 
 /// "anon 40.1 MB, file 9.8 MB, shmem 2.0 MB": what the resident set is made of.
@@ -186,9 +247,16 @@ pub struct Usage {
     pub sys_secs: f64,
     /// Context switches of the server's threads during the phase.
     pub context_switches: Option<u64>,
-    /// Share of all CPUs used by processes other than the server and this harness
-    /// (other people's builds and tests): noise in every figure when high.
+    /// Time the server's threads spent runnable but waiting for a CPU during the phase:
+    /// how much the machine made the server queue behind other work, seconds.
+    pub run_queue_wait_secs: Option<f64>,
+    /// Share of all CPUs used by processes other than the server and this harness:
+    /// noise in every figure when high.
     pub others_cpu_share: Option<f64>,
+    /// Share of all CPUs' time the hypervisor gave to other machines while this one's
+    /// virtual CPUs wanted to run (`steal` in `/proc/stat`): each stolen spell stalls
+    /// whatever was running, so it shows in every latency figure.
+    pub steal_share: Option<f64>,
 }
 
 /// Measures the server's CPU and peak memory around `phase`.
@@ -200,30 +268,40 @@ pub async fn measure<T>(
     let before = read(pid)?;
     let own = std::process::id();
     let own_before = if own == pid { None } else { read(own).ok() };
-    let busy_before = machine_busy_secs();
+    let machine_before = machine_cpu();
     let switches_before = context_switches(pid);
+    let waited_before = run_queue_wait_secs(pid);
     let started = std::time::Instant::now();
     let sampler = RssSampler::start(pid);
     let output = phase.await;
     let after = read(pid)?;
     let own_after = if own == pid { None } else { read(own).ok() };
-    let busy_after = machine_busy_secs();
+    let machine_after = machine_cpu();
     let switches = match (switches_before, context_switches(pid)) {
         (Some(b), Some(a)) => Some(a.saturating_sub(b)),
         _ => None,
     };
+    let run_queue_wait_secs = match (waited_before, run_queue_wait_secs(pid)) {
+        (Some(b), Some(a)) => Some((a - b).max(0.0)),
+        _ => None,
+    };
     let wall = started.elapsed().as_secs_f64();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let cpus = cpus();
     let own_secs = match (own_before, own_after) {
         (Some(b), Some(a)) => a.cpu_secs - b.cpu_secs,
         _ => 0.0,
     };
-    let others_cpu_share = match (busy_before, busy_after) {
+    let share = |secs: f64| (secs / (wall * cpus)).clamp(0.0, 1.0);
+    let (others_cpu_share, steal_share) = match (machine_before, machine_after) {
         (Some(b), Some(a)) if wall > 0.0 => {
-            let others = (a - b) - (after.cpu_secs - before.cpu_secs) - own_secs;
-            Some((others / (wall * cpus)).clamp(0.0, 1.0))
+            let others =
+                (a.busy_secs - b.busy_secs) - (after.cpu_secs - before.cpu_secs) - own_secs;
+            (
+                Some(share(others)),
+                Some(share(a.steal_secs - b.steal_secs)),
+            )
         }
-        _ => None,
+        _ => (None, None),
     };
     let sampled = sampler.finish().await;
     let peak_rss_kb = if peak_reset {
@@ -238,7 +316,9 @@ pub async fn measure<T>(
             peak_rss_kb,
             sys_secs: after.sys_secs - before.sys_secs,
             context_switches: switches,
+            run_queue_wait_secs,
             others_cpu_share,
+            steal_share,
         },
     ))
 }

@@ -23,8 +23,12 @@ pub struct Row {
     pub sys_share: Option<f64>,
     /// Server context switches per answered request.
     pub switches_per_request: Option<f64>,
+    /// Time the server's threads waited for a CPU, per answered request, µs.
+    pub run_queue_wait_us: Option<f64>,
     /// Share of the machine's CPUs other processes used meanwhile.
     pub others_cpu: Option<f64>,
+    /// Share of the machine's CPU time the hypervisor took meanwhile.
+    pub steal: Option<f64>,
 }
 
 impl Row {
@@ -51,7 +55,12 @@ impl Row {
                 .and_then(|u| u.context_switches)
                 .filter(|_| answered > 0)
                 .map(|n| n as f64 / answered as f64),
+            run_queue_wait_us: usage
+                .and_then(|u| u.run_queue_wait_secs)
+                .filter(|_| answered > 0)
+                .map(|secs| secs * 1e6 / answered as f64),
             others_cpu: usage.and_then(|u| u.others_cpu_share),
+            steal: usage.and_then(|u| u.steal_share),
         }
     }
 }
@@ -170,7 +179,7 @@ fn rate(rate: f64) -> String {
     thousands(rate.round() as u64)
 }
 
-fn cells(row: &Row) -> [String; 13] {
+fn cells(row: &Row) -> [String; 15] {
     [
         row.label.clone(),
         thousands(row.requests),
@@ -187,12 +196,16 @@ fn cells(row: &Row) -> [String; 13] {
             .map_or_else(|| "—".to_owned(), |c| format!("{:.0} %", c * 100.0)),
         row.switches_per_request
             .map_or_else(|| "—".to_owned(), |c| format!("{c:.1}")),
+        row.run_queue_wait_us
+            .map_or_else(|| "—".to_owned(), |us| format!("{us:.0} µs")),
         row.others_cpu
+            .map_or_else(|| "—".to_owned(), |c| format!("{:.0} %", c * 100.0)),
+        row.steal
             .map_or_else(|| "—".to_owned(), |c| format!("{:.0} %", c * 100.0)),
     ]
 }
 
-const HEADERS: [&str; 13] = [
+const HEADERS: [&str; 15] = [
     "run",
     "requests",
     "req/s",
@@ -205,7 +218,9 @@ const HEADERS: [&str; 13] = [
     "CPU s/1k req",
     "kernel",
     "ctx sw/req",
+    "run-queue wait/req",
     "others' CPU",
+    "steal",
 ];
 
 fn verdict(pass: bool) -> &'static str {
@@ -218,7 +233,7 @@ fn verdict(pass: bool) -> &'static str {
 
 /// The plain-text table of one scenario.
 pub fn render_text(report: &Report) -> String {
-    let rows: Vec<[String; 13]> = report.rows.iter().map(cells).collect();
+    let rows: Vec<[String; 15]> = report.rows.iter().map(cells).collect();
     let mut widths = HEADERS.map(|h| h.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row.iter()) {
@@ -296,8 +311,8 @@ pub fn render_summary(reports: &[Report]) -> String {
 
 /// A README-ready Markdown version of every table.
 pub fn render_markdown(reports: &[Report]) -> String {
-    let mut out = String::from("\n| scenario | run | requests | req/s | p50 | p90 | p99 | errors | 409s | peak RSS | CPU s/1k req | kernel | ctx sw/req | others' CPU |\n");
-    out += "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    let mut out = String::from("\n| scenario | run | requests | req/s | p50 | p90 | p99 | errors | 409s | peak RSS | CPU s/1k req | kernel | ctx sw/req | run-queue wait/req | others' CPU | steal |\n");
+    out += "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
     for report in reports {
         for row in &report.rows {
             out += &format!("| {} | {} |\n", report.title, cells(row).join(" | "));

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::api::{transport_error, Api};
 use crate::driver::{self, Job, Outcome};
+use crate::procstat::StealMeter;
 use crate::report::{duration_us, signed, signed_us, thousands, Report, Row};
 use crate::server::{Server, Workspace};
 use crate::upstream::{llm_env, start_fake, upstream_job};
@@ -184,6 +185,7 @@ pub async fn llm_overhead(ctx: &Ctx) -> Result<Report> {
     // The fake alone, same body, same rate, same kind of client: what the app waits for.
     let direct = upstream_job(&fake.base_url, body)?;
     warm_up(&direct, ctx).await?;
+    let steal = StealMeter::start();
     let upstream = driver::open_loop(&direct, LLM_RATE, ctx.duration).await?;
     row(
         &mut report,
@@ -191,6 +193,9 @@ pub async fn llm_overhead(ctx: &Ctx) -> Result<Report> {
         &upstream,
         None,
     );
+    if let Some(last) = report.rows.last_mut() {
+        last.steal = steal.share();
+    }
     let diff = |q: f64| -> Option<i64> {
         Some(signed(turns.percentile(q))? - signed(upstream.percentile(q))?)
     };

@@ -9,6 +9,7 @@ use cleanspace::safety::{Direction, Scanner};
 
 use crate::api::{self, Api};
 use crate::driver::{self, Outcome};
+use crate::procstat::StealMeter;
 use crate::report::{duration_us, mb, signed, Report, Row};
 use crate::server::{Server, Workspace};
 use crate::{closed, open, row, warm_up, Ctx};
@@ -135,7 +136,7 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
         ),
     );
     let corpus = safety_corpus();
-    let results = tokio::task::spawn_blocking(move || -> Result<Vec<(String, Vec<u64>, f64)>> {
+    let results = tokio::task::spawn_blocking(move || -> Result<Vec<ScanRun>> {
         let scanner = Scanner::new().map_err(|e| anyhow!("Scanner::new: {e}"))?;
         let mut results = Vec::new();
         for (kind, text) in &corpus {
@@ -143,28 +144,40 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
                 black_box(scanner.scan(black_box(text), Direction::Input));
             }
             let mut samples = Vec::new();
+            let steal = StealMeter::start();
             let started = Instant::now();
             while started.elapsed() < per_kind {
                 let t0 = Instant::now();
                 black_box(scanner.scan(black_box(text), Direction::Input));
                 samples.push(u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX));
             }
-            let elapsed = started.elapsed().as_secs_f64();
-            results.push((format!("{kind} ({} bytes)", text.len()), samples, elapsed));
+            results.push(ScanRun {
+                label: format!("{kind} ({} bytes)", text.len()),
+                secs: started.elapsed().as_secs_f64(),
+                steal: steal.share(),
+                samples,
+            });
         }
         Ok(results)
     })
     .await??;
     let mut all_ns = Vec::new();
     let mut all_secs = 0.0;
-    for (label, mut samples, secs) in results {
-        samples.sort_unstable();
-        report.rows.push(scan_row(&label, &samples, secs));
-        all_ns.extend(samples);
-        all_secs += secs;
+    let mut all_stolen = Some(0.0);
+    for mut run in results {
+        run.samples.sort_unstable();
+        report
+            .rows
+            .push(scan_row(&run.label, &run.samples, run.secs, run.steal));
+        all_ns.extend(run.samples);
+        all_secs += run.secs;
+        all_stolen = all_stolen
+            .zip(run.steal)
+            .map(|(sum, share)| sum + share * run.secs);
     }
     all_ns.sort_unstable();
-    let all = scan_row("all kinds", &all_ns, all_secs);
+    let all_steal = all_stolen.map(|stolen| stolen / all_secs.max(f64::EPSILON));
+    let all = scan_row("all kinds", &all_ns, all_secs, all_steal);
     let p99 = all.p99_us.unwrap_or(i64::MAX);
     report.rows.push(all);
     report.target(
@@ -179,7 +192,15 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
     Ok(report)
 }
 
-fn scan_row(label: &str, sorted_ns: &[u64], secs: f64) -> Row {
+/// One kind of message scanned for its share of (h).
+struct ScanRun {
+    label: String,
+    samples: Vec<u64>,
+    secs: f64,
+    steal: Option<f64>,
+}
+
+fn scan_row(label: &str, sorted_ns: &[u64], secs: f64, steal: Option<f64>) -> Row {
     let us = |q: f64| signed(driver::percentile(sorted_ns, q).map(|ns| ns.div_ceil(1000)));
     Row {
         label: label.to_owned(),
@@ -188,6 +209,7 @@ fn scan_row(label: &str, sorted_ns: &[u64], secs: f64) -> Row {
         p50_us: us(0.50),
         p90_us: us(0.90),
         p99_us: us(0.99),
+        steal,
         ..Row::default()
     }
 }

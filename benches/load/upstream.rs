@@ -120,6 +120,10 @@ pub async fn fake_throughput(ctx: &Ctx) -> Result<Report> {
         &stats,
         None,
     );
+    // CPU and RSS are this process's, not a server's; the steal is the machine's.
+    if let Some(last) = report.rows.last_mut() {
+        last.steal = usage.steal_share;
+    }
     report.target(
         "≥ 20,000 req/s with no delay",
         format!("{} req/s", thousands(stats.rate().round() as u64)),
