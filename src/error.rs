@@ -117,11 +117,16 @@ impl IntoResponse for AppError {
             _ => envelope(self.code(), &self.to_string(), None),
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        let retry_after_secs = match self {
+            AppError::RateLimited { retry_after_secs } => Some(retry_after_secs.max(1)),
+            // Busy (the database, or the service at its limit): worth a retry soon.
+            AppError::Unavailable { .. } => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

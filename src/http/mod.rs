@@ -1,6 +1,7 @@
 //! The HTTP surface: merges the domain routers under `/api`, serves the static site,
 //! and applies the middleware stack. Handlers live in their domains, not here.
 
+pub mod load_shed;
 pub mod rate_limit;
 pub mod security;
 mod static_files;
@@ -81,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::internal("handler panicked").into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            load_shed::InFlight::new(state.config.max_in_flight),
+            load_shed::shed_past_limit,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::security_headers,

@@ -218,6 +218,49 @@ async fn a_burst_over_the_api_limit_gets_429_with_retry_after() {
     assert_eq!(app.get("/api/health").await.status(), 200);
 }
 
+#[tokio::test]
+async fn past_max_in_flight_a_request_is_refused_503_and_probes_still_answer() {
+    let app = spawn_app_with(TestOptions::default().var("MAX_IN_FLIGHT", "1")).await;
+    assert_eq!(app.get("/api/services").await.status(), 200);
+    // A request whose body never comes holds the one place while its handler waits.
+    let held = start_raw_request(app.port, &post_head("/api/auth/login", 40)).await;
+    let mut refused = None;
+    for _ in 0..100 {
+        let response = app.get("/api/services").await;
+        if response.status() == 503 {
+            refused = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refused = refused.expect("a second request is refused while the first is in progress");
+    assert_eq!(
+        refused
+            .headers()
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "1"
+    );
+    assert_eq!(error_code(refused).await, "server_busy");
+    // Monitoring still sees the busy server.
+    assert_eq!(app.get("/api/health").await.status(), 200);
+    assert_eq!(app.get("/api/health/ready").await.status(), 200);
+    assert_eq!(app.get("/metrics").await.status(), 200);
+    // The place is given back when the held request ends.
+    drop(held);
+    let mut status = 0;
+    for _ in 0..100 {
+        status = app.get("/api/services").await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, 200);
+}
+
 /// Status codes of `count` API requests sent one after another with `x-forwarded-for`
 /// set to `forwarded(i)`.
 async fn forwarded_statuses(
