@@ -2,7 +2,7 @@
 //! `server_busy` with `Retry-After` at once, without being read further. Offered more
 //! than the machine can serve, the server used to take every request in and queue it:
 //! answers came too late to be of use, and the queued requests with their connections
-//! took the process past 700 MB. Health probes and `/metrics` are never shed, so that
+//! took the process to 672-748 MB. Health probes and `/metrics` are never shed, so that
 //! monitoring still sees a busy server.
 
 use std::sync::Arc;
