@@ -64,47 +64,47 @@ pub fn read(pid: u32) -> Result<ProcSample> {
     })
 }
 
-/// Context switches (voluntary and not) of every thread of `pid`, alive now.
-fn context_switches(pid: u32) -> Option<u64> {
+/// The sum of `read(contents)` over one `/proc/<pid>/task/<tid>/<file>` per thread of
+/// `pid` alive now; threads that end meanwhile are skipped.
+fn sum_over_threads(pid: u32, file: &str, read: impl Fn(&str) -> u64) -> Option<u64> {
     let mut total = 0;
     for entry in std::fs::read_dir(format!("/proc/{pid}/task"))
         .ok()?
         .flatten()
     {
-        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
-            continue;
-        };
-        total += status
-            .lines()
-            .filter(|line| line.contains("ctxt_switches:"))
-            .filter_map(|line| line.split_whitespace().last()?.parse::<u64>().ok())
-            .sum::<u64>();
+        if let Ok(contents) = std::fs::read_to_string(entry.path().join(file)) {
+            total += read(&contents);
+        }
     }
     Some(total)
 }
 
+/// Context switches (voluntary and not) of every thread of `pid`, alive now.
+fn context_switches(pid: u32) -> Option<u64> {
+    sum_over_threads(pid, "status", |status| {
+        status
+            .lines()
+            .filter(|line| line.contains("ctxt_switches:"))
+            .filter_map(|line| line.split_whitespace().last()?.parse::<u64>().ok())
+            .sum()
+    })
+}
+
 /// Time every thread of `pid`, alive now, spent runnable but waiting for a CPU
-/// (`/proc/<pid>/task/<tid>/schedstat`, second field), seconds.
+/// (`schedstat`'s second field), seconds.
 fn run_queue_wait_secs(pid: u32) -> Option<f64> {
-    let mut total_ns = 0u64;
-    for entry in std::fs::read_dir(format!("/proc/{pid}/task"))
-        .ok()?
-        .flatten()
-    {
-        let Ok(schedstat) = std::fs::read_to_string(entry.path().join("schedstat")) else {
-            continue;
-        };
-        total_ns += schedstat
+    let total_ns = sum_over_threads(pid, "schedstat", |schedstat| {
+        schedstat
             .split_whitespace()
             .nth(1)
-            .and_then(|ns| ns.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
+            .and_then(|ns| ns.parse().ok())
+            .unwrap_or(0)
+    })?;
     Some(total_ns as f64 / 1e9)
 }
 
 /// The whole machine's CPU time since boot (all CPUs), from `/proc/stat`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 struct MachineCpu {
     /// Seconds the CPUs ran something: user, nice, system, irq and softirq.
     busy_secs: f64,
@@ -113,12 +113,9 @@ struct MachineCpu {
     steal_secs: f64,
 }
 
-fn machine_cpu() -> Option<MachineCpu> {
-    parse_machine_cpu(&std::fs::read_to_string("/proc/stat").ok()?)
-}
-
 /// Reads the first (`cpu `) line of `/proc/stat`.
-fn parse_machine_cpu(stat: &str) -> Option<MachineCpu> {
+fn machine_cpu() -> Option<MachineCpu> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let line = stat.lines().next()?.strip_prefix("cpu ")?;
     let ticks: Vec<u64> = line
         .split_whitespace()

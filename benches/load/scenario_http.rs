@@ -136,6 +136,7 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
         ),
     );
     let corpus = safety_corpus();
+    let all_steal = StealMeter::start();
     let results = tokio::task::spawn_blocking(move || -> Result<Vec<ScanRun>> {
         let scanner = Scanner::new().map_err(|e| anyhow!("Scanner::new: {e}"))?;
         let mut results = Vec::new();
@@ -163,7 +164,6 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
     .await??;
     let mut all_ns = Vec::new();
     let mut all_secs = 0.0;
-    let mut all_stolen = Some(0.0);
     for mut run in results {
         run.samples.sort_unstable();
         report
@@ -171,13 +171,9 @@ pub async fn safety_scanner(ctx: &Ctx) -> Result<Report> {
             .push(scan_row(&run.label, &run.samples, run.secs, run.steal));
         all_ns.extend(run.samples);
         all_secs += run.secs;
-        all_stolen = all_stolen
-            .zip(run.steal)
-            .map(|(sum, share)| sum + share * run.secs);
     }
     all_ns.sort_unstable();
-    let all_steal = all_stolen.map(|stolen| stolen / all_secs.max(f64::EPSILON));
-    let all = scan_row("all kinds", &all_ns, all_secs, all_steal);
+    let all = scan_row("all kinds", &all_ns, all_secs, all_steal.share());
     let p99 = all.p99_us.unwrap_or(i64::MAX);
     report.rows.push(all);
     report.target(
