@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::extract::{Extraction, TimeRequest};
 use crate::booking::fields::{Address, Email, PersonName, PhoneNumber};
@@ -209,43 +209,110 @@ impl Draft {
             square_feet: self.size_for_pricing().map(|s| json!(s)),
             frequency: self.frequency.map(|f| f.as_str().to_owned()),
             add_ons: Some(self.add_ons.iter().map(|a| a.as_str().to_owned()).collect()),
-            date: self.date.map(|d| d.format("%Y-%m-%d").to_string()),
-            time: self.exact_time().map(|t| t.format("%H:%M").to_string()),
+            date: self.date.map(|d| d.format(DATE).to_string()),
+            time: self.exact_time().map(|t| t.format(CLOCK_TIME).to_string()),
             notes: None,
         }
     }
 
     /// `extractedData` as the API shows it to the customer who gave it.
     pub fn view(&self) -> Value {
-        let time = match self.time {
-            Some(TimeRequest::Exact(t)) => json!(t.format("%H:%M").to_string()),
-            Some(TimeRequest::Window { from, to }) => {
-                json!({ "from": from.format("%H:%M").to_string(), "to": to.format("%H:%M").to_string() })
-            }
-            None => Value::Null,
-        };
-        json!({
-            "serviceType": self.service.map(|s| s.as_str()),
-            "squareFeet": self.square_feet,
-            "frequency": self.frequency.map(|f| f.as_str()),
-            "addOns": self.add_ons.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-            "date": self.date.map(|d| d.format("%Y-%m-%d").to_string()),
-            "time": time,
-            "name": self.name,
-            "phone": self.phone,
-            "email": self.email,
-            "address": self.address,
-        })
+        let mut view = self.job_fields();
+        for (key, value) in [
+            ("name", &self.name),
+            ("phone", &self.phone),
+            ("email", &self.email),
+            ("address", &self.address),
+        ] {
+            view.insert(key.to_owned(), json!(value));
+        }
+        Value::Object(view)
     }
 
-    /// The part of the draft without personal data, safe to persist on the conversation.
+    /// The part of the draft without personal data, safe to persist on the conversation;
+    /// [`from_job_view`](Self::from_job_view) reads it back.
     pub fn job_view(&self) -> Value {
-        json!({
-            "serviceType": self.service.map(|s| s.as_str()),
-            "squareFeet": self.square_feet,
-            "frequency": self.frequency.map(|f| f.as_str()),
-            "date": self.date.map(|d| d.format("%Y-%m-%d").to_string()),
-        })
+        let mut view = self.job_fields();
+        view.insert("sizeUnknown".to_owned(), json!(self.size_unknown));
+        Value::Object(view)
+    }
+
+    /// The draft a stored [`job_view`](Self::job_view) describes (a session restored after
+    /// a restart). A missing or unreadable value stays empty and is asked again.
+    pub fn from_job_view(job: &Value) -> Draft {
+        let text = |key: &str| job.get(key).and_then(Value::as_str);
+        Draft {
+            service: text("serviceType").and_then(|s| s.parse().ok()),
+            square_feet: job
+                .get("squareFeet")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
+            size_unknown: job
+                .get("sizeUnknown")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            frequency: text("frequency").and_then(|s| s.parse().ok()),
+            add_ons: job
+                .get("addOns")
+                .and_then(Value::as_array)
+                .map(|codes| {
+                    codes
+                        .iter()
+                        .filter_map(|code| code.as_str()?.parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            date: text("date").and_then(|d| NaiveDate::parse_from_str(d, DATE).ok()),
+            time: job.get("time").and_then(time_from_view),
+            ..Draft::default()
+        }
+    }
+
+    /// The job's fields as both views show them.
+    fn job_fields(&self) -> Map<String, Value> {
+        let time = match self.time {
+            Some(TimeRequest::Exact(t)) => json!(t.format(CLOCK_TIME).to_string()),
+            Some(TimeRequest::Window { from, to }) => json!({
+                "from": from.format(CLOCK_TIME).to_string(),
+                "to": to.format(CLOCK_TIME).to_string(),
+            }),
+            None => Value::Null,
+        };
+        let fields = [
+            ("serviceType", json!(self.service.map(|s| s.as_str()))),
+            ("squareFeet", json!(self.square_feet)),
+            ("frequency", json!(self.frequency.map(|f| f.as_str()))),
+            (
+                "addOns",
+                json!(self.add_ons.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
+            ),
+            ("date", json!(self.date.map(|d| d.format(DATE).to_string()))),
+            ("time", time),
+        ];
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect()
+    }
+}
+
+/// How the views write a date and a time of day.
+const DATE: &str = "%Y-%m-%d";
+const CLOCK_TIME: &str = "%H:%M";
+
+/// A time as `job_fields` writes it: "14:30", or `{"from": "09:00", "to": "12:00"}`.
+fn time_from_view(time: &Value) -> Option<TimeRequest> {
+    let read = |value: &Value| {
+        value
+            .as_str()
+            .and_then(|t| NaiveTime::parse_from_str(t, CLOCK_TIME).ok())
+    };
+    match time {
+        Value::Object(window) => Some(TimeRequest::Window {
+            from: window.get("from").and_then(read)?,
+            to: window.get("to").and_then(read)?,
+        }),
+        exact => read(exact).map(TimeRequest::Exact),
     }
 }
 

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use moka::sync::Cache;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -93,22 +92,11 @@ impl SessionStore {
 }
 
 /// The agent's memory rebuilt from the job stored on the conversation (`Draft::job_view`):
-/// service, size, frequency and date. Anything unreadable is simply asked again.
+/// service, size, frequency, add-ons, date and time. Anything unreadable is asked again.
 pub fn restored_agent(job: &str) -> AgentState {
     let job: Value = serde_json::from_str(job).unwrap_or_default();
-    let text = |key: &str| job.get(key).and_then(Value::as_str);
-    let draft = Draft {
-        service: text("serviceType").and_then(|s| s.parse().ok()),
-        square_feet: job
-            .get("squareFeet")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok()),
-        frequency: text("frequency").and_then(|s| s.parse().ok()),
-        date: text("date").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-        ..Draft::default()
-    };
     AgentState {
-        draft,
+        draft: Draft::from_job_view(&job),
         ..AgentState::default()
     }
 }
@@ -156,13 +144,21 @@ mod tests {
 
     #[test]
     fn a_restored_session_keeps_the_job_and_none_of_the_personal_details() {
-        use crate::booking::pricing::{Frequency, ServiceCode};
+        use crate::booking::pricing::{AddOn, Frequency, ServiceCode};
+        use crate::chat::extract::TimeRequest;
+        use chrono::{NaiveDate, NaiveTime};
 
+        let at = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
         let draft = Draft {
             service: Some(ServiceCode::Deep),
             square_feet: Some(1800),
             frequency: Some(Frequency::Weekly),
+            add_ons: vec![AddOn::InsideOven, AddOn::PetHair],
             date: NaiveDate::from_ymd_opt(2026, 12, 8),
+            time: Some(TimeRequest::Window {
+                from: at(9),
+                to: at(12),
+            }),
             name: Some("Ana Ruiz".to_owned()),
             phone: Some("+15552013344".to_owned()),
             address: Some("12 Oak Street".to_owned()),
@@ -178,6 +174,13 @@ mod tests {
                 ..draft
             }
         );
+        let exact = Draft {
+            service: Some(ServiceCode::Standard),
+            size_unknown: true,
+            time: Some(TimeRequest::Exact(at(14))),
+            ..Draft::default()
+        };
+        assert_eq!(restored_agent(&exact.job_view().to_string()).draft, exact);
         assert!(restored_agent("{}").draft.is_empty());
         assert!(restored_agent("not json").draft.is_empty());
     }

@@ -381,7 +381,12 @@ async fn a_session_and_its_history_survive_a_restart() {
         .as_str()
         .unwrap()
         .to_owned();
-    say(&app, &session, "I need a standard clean for 1000 sq ft").await;
+    say(
+        &app,
+        &session,
+        "I need a standard clean for 1000 sq ft with the oven, in the morning",
+    )
+    .await;
     let database = app.state.config.database_url.clone();
     app.stop().await;
     let options = TestOptions::default()
@@ -390,14 +395,23 @@ async fn a_session_and_its_history_survive_a_restart() {
     let restarted = spawn_app_with(options).await;
     let history = json(restarted.get(&format!("/api/chat/history/{session}")).await).await;
     assert_eq!(history["data"]["messages"].as_array().unwrap().len(), 2);
-    let reply = say(&restarted, &session, "Thursday at 10am").await;
-    assert_eq!(reply["extractedData"]["date"], "2026-12-03");
+    let reply = say(&restarted, &session, "Thursday").await;
+    let data = &reply["extractedData"];
+    assert_eq!(data["date"], "2026-12-03");
     assert_eq!(
         (
-            &reply["extractedData"]["serviceType"],
-            &reply["extractedData"]["squareFeet"]
+            &data["serviceType"],
+            &data["squareFeet"],
+            &data["addOns"],
+            &data["time"]
         ),
-        (&json!("standard"), &json!(1000)),
+        (
+            &json!("standard"),
+            &json!(1000),
+            &json!(["inside_oven"]),
+            // The morning asked for before the restart, at its first free start.
+            &json!("09:00")
+        ),
         "the job said before the restart is not asked again: {reply}"
     );
 }
