@@ -343,6 +343,15 @@ pub async fn warm_up(job: &Job, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// A row for a run with no server process to measure (CPU and RSS are left blank), with
+/// the machine's steal over the run.
+pub fn row_without_server(report: &mut Report, label: &str, stats: &Stats, steal: Option<f64>) {
+    row(report, label, stats, None);
+    if let Some(last) = report.rows.last_mut() {
+        last.steal = steal;
+    }
+}
+
 /// A row plus, when the run had errors or a lagging generator, a note saying so.
 pub fn row(report: &mut Report, label: &str, stats: &Stats, usage: Option<Usage>) {
     report.rows.push(Row::measured(label, stats, usage));

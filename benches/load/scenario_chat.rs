@@ -12,7 +12,7 @@ use crate::procstat::StealMeter;
 use crate::report::{duration_us, signed, signed_us, thousands, Report, Row};
 use crate::server::{Server, Workspace};
 use crate::upstream::{llm_env, start_fake, upstream_job};
-use crate::{closed, open, row, warm_up, Ctx};
+use crate::{closed, open, row, row_without_server, warm_up, Ctx};
 
 /// Sessions per chat scenario; a session serialises its turns, so load spreads over many.
 const SESSIONS: usize = 2_000;
@@ -187,15 +187,12 @@ pub async fn llm_overhead(ctx: &Ctx) -> Result<Report> {
     warm_up(&direct, ctx).await?;
     let steal = StealMeter::start();
     let upstream = driver::open_loop(&direct, LLM_RATE, ctx.duration).await?;
-    row(
+    row_without_server(
         &mut report,
         "upstream alone (fake, same body)",
         &upstream,
-        None,
+        steal.share(),
     );
-    if let Some(last) = report.rows.last_mut() {
-        last.steal = steal.share();
-    }
     let diff = |q: f64| -> Option<i64> {
         Some(signed(turns.percentile(q))? - signed(upstream.percentile(q))?)
     };

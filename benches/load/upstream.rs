@@ -16,7 +16,7 @@ use crate::driver::{self, Job, Outcome, Stats};
 use crate::fake_llm::{FakeLlm, Step};
 use crate::report::{thousands, Report};
 use crate::scenario_chat::{BUILT_IN_RATE, FAKE_REPLY, LLM_RATE, OPEN_QUESTIONS};
-use crate::{closed, open, row, warm_up, Ctx};
+use crate::{closed, open, row, row_without_server, warm_up, Ctx};
 
 /// The fake provider's default behaviour, from the command-line knobs.
 fn fake_step(ctx: &Ctx) -> Step {
@@ -114,16 +114,13 @@ pub async fn fake_throughput(ctx: &Ctx) -> Result<Report> {
     warm_up(&job, ctx).await?;
     let own = std::process::id();
     let (stats, usage): (Stats, _) = closed(own, &job, ctx.workers * 2, ctx.duration, None).await?;
-    row(
+    // CPU and RSS are this process's, not a server's; the steal is the machine's.
+    row_without_server(
         &mut report,
         &format!("closed loop, {} workers", ctx.workers * 2),
         &stats,
-        None,
+        usage.steal_share,
     );
-    // CPU and RSS are this process's, not a server's; the steal is the machine's.
-    if let Some(last) = report.rows.last_mut() {
-        last.steal = usage.steal_share;
-    }
     report.target(
         "≥ 20,000 req/s with no delay",
         format!("{} req/s", thousands(stats.rate().round() as u64)),

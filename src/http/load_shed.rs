@@ -46,7 +46,7 @@ pub async fn shed_past_limit(
 
 /// Health probes and the metrics scrape: how operators see an overloaded server.
 fn never_shed(path: &str) -> bool {
-    path == "/metrics" || path == "/api/health" || path.starts_with("/api/health/")
+    path == "/metrics" || super::is_health_probe(path)
 }
 
 #[cfg(test)]

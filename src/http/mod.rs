@@ -27,6 +27,12 @@ use crate::state::AppState;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// `/api/health` and its sub-probes: never rate limited, never shed, so monitoring
+/// still sees a busy server.
+pub(crate) fn is_health_probe(path: &str) -> bool {
+    path == "/api/health" || path.starts_with("/api/health/")
+}
+
 /// Every `/api` route, merged from the domains.
 fn api_routes() -> Router<AppState> {
     Router::new()

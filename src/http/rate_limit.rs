@@ -104,10 +104,6 @@ pub fn spawn_pruner(limits: Arc<RateLimits>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-fn is_health_probe(path: &str) -> bool {
-    path == "/api/health" || path.starts_with("/api/health/")
-}
-
 /// Applies the API or general limiter to every request by client IP.
 pub async fn limit_by_client(
     State(state): State<AppState>,
@@ -116,7 +112,7 @@ pub async fn limit_by_client(
 ) -> Response {
     let path = request.uri().path();
     let limiter = if path.starts_with("/api/") || path == "/api" {
-        if is_health_probe(path) {
+        if super::is_health_probe(path) {
             return next.run(request).await;
         }
         &state.rate_limits.api
